@@ -1,0 +1,303 @@
+/// @file jsonmessage.hpp
+/// @brief The daemon's pull-stream messages and an incremental, bounded-memory decoder for them.
+#pragma once
+
+#include "imagepull/config.hpp"
+#include "imagepull/daemon_error.hpp"
+#include "imagepull/error.hpp"
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace imagepull {
+
+/// @brief `progressDetail`: byte counts of one layer's download or extraction.
+struct json_progress {
+  std::int64_t current = 0;
+  std::int64_t total = 0;
+  std::int64_t start = 0;  ///< Unix seconds when the transfer started; 0 when unknown
+  std::string units{};       ///< empty means bytes
+  bool hide_counts = false;
+  friend bool operator==(const json_progress&, const json_progress&) = default;
+};
+
+/// @brief `errorDetail`: an error the daemon reports inside the stream.
+struct json_error {
+  int code = 0;  ///< an HTTP status, 0 when the daemon gave none
+  std::string message{};
+  friend bool operator==(const json_error&, const json_error&) = default;
+};
+
+/// @brief One line of a pull stream, as the Docker CLI's jsonmessage reads it.
+struct json_message {
+  std::string stream{};
+  std::string status{};
+  std::string progress{};  ///< the daemon's pre-rendered bar (deprecated by Docker, still sent)
+  std::string id{};
+  std::string from{};
+  std::optional<json_progress> progress_detail{};
+  std::optional<json_error> error_detail{};
+  std::string error_message{};  ///< the `error` field
+  std::int64_t time = 0;
+  std::int64_t time_nano = 0;
+  std::optional<std::string> aux{};  ///< raw JSON text of `aux`, as Go's json.RawMessage keeps it
+  friend bool operator==(const json_message&, const json_message&) = default;
+
+  /// @brief The error this message carries: `errorDetail` or a non-empty `error` string.
+  /// Stricter than the Docker CLI, which looks at errorDetail only.
+  std::optional<error> failure() const {
+    if (!error_detail && error_message.empty()) return std::nullopt;
+    const int code = error_detail ? error_detail->code : 0;
+    std::string text = error_detail && !error_detail->message.empty() ? error_detail->message : error_message;
+    if (text.empty()) text = "the daemon reported an error without a message";
+    return daemon_error(code, std::move(text));
+  }
+};
+
+namespace detail {
+
+using ordered_json = nlohmann::ordered_json;
+
+inline bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// Reads the fields of one JSON object the way Go's encoding/json does: keys match
+// case-insensitively, null leaves a field as it was, a later duplicate key wins, and a value
+// of the wrong type is an error naming the key.
+class field_reader {
+public:
+  explicit field_reader(const ordered_json& object) : object_(object) {}
+
+  // Calls read(name, value) for each member; stops at the first error.
+  template <class Read>
+  std::optional<std::string> each(Read&& read) const {
+    for (const auto& [key, value] : object_.items()) {
+      if (value.is_null()) continue;
+      if (auto problem = read(std::string_view{key}, value)) return problem;
+    }
+    return std::nullopt;
+  }
+
+  static std::optional<std::string> get(std::string_view key, const ordered_json& v, std::string& out) {
+    if (!v.is_string()) return wrong_type(key, "a string");
+    out = v.get_ref<const std::string&>();
+    return std::nullopt;
+  }
+  static std::optional<std::string> get(std::string_view key, const ordered_json& v, std::int64_t& out) {
+    if (v.is_number_integer() && (v.is_number_unsigned() ? v.get<std::uint64_t>() <= INT64_MAX : true)) {
+      out = v.get<std::int64_t>();
+      return std::nullopt;
+    }
+    return wrong_type(key, "a 64-bit integer");
+  }
+  static std::optional<std::string> get(std::string_view key, const ordered_json& v, int& out) {
+    std::int64_t wide = 0;
+    if (auto problem = get(key, v, wide)) return problem;
+    if (wide < INT32_MIN || wide > INT32_MAX) return wrong_type(key, "a 32-bit integer");
+    out = static_cast<int>(wide);
+    return std::nullopt;
+  }
+  static std::optional<std::string> get(std::string_view key, const ordered_json& v, bool& out) {
+    if (!v.is_boolean()) return wrong_type(key, "true or false");
+    out = v.get<bool>();
+    return std::nullopt;
+  }
+
+private:
+  static std::string wrong_type(std::string_view key, std::string_view expected_type) {
+    return fmt::format("field \"{}\" must be {}", key, expected_type);
+  }
+  const ordered_json& object_;
+};
+
+template <class T>
+std::pair<std::string_view, T&> field(std::string_view name, T& target) noexcept {
+  return {name, target};
+}
+
+// Dispatches one member to the field whose name matches; unknown keys are ignored, as in Go.
+template <class... Fields>
+std::optional<std::string> read_field(std::string_view key, const ordered_json& value, Fields&&... fields) {
+  std::optional<std::string> problem;
+  const bool matched = ((equals_ignoring_case(key, fields.first) &&
+                         (problem = field_reader::get(key, value, fields.second), true)) ||
+                        ...);
+  (void)matched;
+  return problem;
+}
+
+inline std::optional<std::string> read_object(std::string_view key, const ordered_json& value) {
+  if (value.is_object()) return std::nullopt;
+  return fmt::format("field \"{}\" must be an object", key);
+}
+
+inline std::optional<std::string> read_progress(std::string_view key, const ordered_json& value, json_progress& out) {
+  if (auto problem = read_object(key, value)) return problem;
+  return field_reader(value).each([&](std::string_view k, const ordered_json& v) {
+    return read_field(k, v, field("current", out.current),
+                      field("total", out.total),
+                      field("start", out.start),
+                      field("units", out.units),
+                      field("hidecounts", out.hide_counts));
+  });
+}
+
+inline std::optional<std::string> read_error(std::string_view key, const ordered_json& value, json_error& out) {
+  if (auto problem = read_object(key, value)) return problem;
+  return field_reader(value).each([&](std::string_view k, const ordered_json& v) {
+    return read_field(k, v, field("code", out.code),
+                      field("message", out.message));
+  });
+}
+
+inline std::optional<std::string> read_message(const ordered_json& object, json_message& out) {
+  return field_reader(object).each([&](std::string_view key, const ordered_json& value) -> std::optional<std::string> {
+    if (equals_ignoring_case(key, "progressDetail")) return read_progress(key, value, out.progress_detail.emplace());
+    if (equals_ignoring_case(key, "errorDetail")) return read_error(key, value, out.error_detail.emplace());
+    if (equals_ignoring_case(key, "aux")) {
+      out.aux = value.dump();
+      return std::nullopt;
+    }
+    return read_field(key, value, field("stream", out.stream),
+                      field("status", out.status),
+                      field("progress", out.progress),
+                      field("id", out.id),
+                      field("from", out.from),
+                      field("error", out.error_message),
+                      field("time", out.time),
+                      field("timeNano", out.time_nano));
+  });
+}
+
+// Only asked for after a parse failed, to say why without exceptions.
+class syntax_error_reader final : public nlohmann::json_sax<ordered_json> {
+public:
+  std::string reason = "not valid JSON";
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    reason = ex.what();
+    return false;
+  }
+};
+
+}  // namespace detail
+
+/// @brief Parses one line of a pull stream; the error says what is wrong with it.
+/// The message's own failure() is not checked here.
+inline expected<json_message, std::string> parse_json_message(std::string_view line) {
+  auto object = detail::ordered_json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (object.is_discarded()) {
+    detail::syntax_error_reader reader;
+    detail::ordered_json::sax_parse(line, &reader, nlohmann::detail::input_format_t::json, true, false);
+    return unexpected(std::move(reader.reason));
+  }
+  if (!object.is_object()) return unexpected(std::string{"not a JSON object"});
+  json_message message;
+  if (auto problem = detail::read_message(object, message)) return unexpected(std::move(*problem));
+  return message;
+}
+
+/// @brief Splits a pull stream, fed in chunks cut anywhere, into messages.
+///
+/// Lines end in "\n" or "\r\n"; blank lines are skipped. The first malformed line, over-long
+/// line or message carrying an error ends decoding: feed returns that error, and so does every
+/// later call. Memory is bounded by the longest line, never by the stream.
+class message_decoder {
+public:
+  /// @brief A decoder that refuses lines longer than max_line bytes.
+  explicit message_decoder(std::size_t max_line = IMAGEPULL_MAX_MESSAGE_LINE) : max_line_(max_line) {}
+
+  /// @brief Decodes what chunk completes, calling on_message(const json_message&) per message.
+  template <class OnMessage>
+    requires std::invocable<OnMessage&, const json_message&>
+  expected<void, error> feed(std::string_view chunk, OnMessage&& on_message) {
+    if (failed_) return unexpected(*failed_);
+    while (!chunk.empty()) {
+      const auto newline = chunk.find('\n');
+      if (newline == std::string_view::npos) {
+        if (pending_.size() + chunk.size() > max_line_) return fail(too_long(lines_ + 1));
+        pending_.append(chunk);
+        break;
+      }
+      auto line = chunk.substr(0, newline);
+      chunk.remove_prefix(newline + 1);
+      if (!pending_.empty()) {  // the line began in an earlier chunk
+        pending_.append(line);
+        line = pending_;
+      }
+      auto handled = handle_line(line, on_message);
+      pending_.clear();
+      if (!handled) return handled;
+    }
+    return {};
+  }
+
+  /// @brief Ends the stream: a last line without its newline means the stream was cut short.
+  expected<void, error> finish() {
+    if (failed_) return unexpected(*failed_);
+    if (pending_.find_first_not_of(" \t\r") != std::string::npos)
+      return fail(error(errc::data_loss, fmt::format("pull stream ended in the middle of line {} "
+                                                     "({} bytes without a newline)",
+                                                     lines_ + 1, pending_.size())));
+    return {};
+  }
+
+  /// @brief How many lines have been completed so far.
+  std::size_t lines() const noexcept { return lines_; }
+
+private:
+  template <class OnMessage>
+  expected<void, error> handle_line(std::string_view line, OnMessage& on_message) {
+    ++lines_;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > max_line_) return fail(too_long(lines_));
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return {};
+    auto message = parse_json_message(line);
+    if (!message)
+      return fail(error(errc::data_loss, fmt::format("pull stream line {} is malformed: {}", lines_, message.error())));
+    if (auto failure = message->failure()) return fail(std::move(*failure));
+    on_message(std::as_const(*message));
+    return {};
+  }
+
+  error too_long(std::size_t line_number) const {
+    return error(errc::resource_exhausted,
+                 fmt::format("pull stream line {} is longer than {} bytes", line_number, max_line_));
+  }
+
+  unexpected<error> fail(error e) {
+    failed_ = e;
+    return unexpected(std::move(e));
+  }
+
+  std::string pending_;
+  std::size_t max_line_;
+  std::size_t lines_ = 0;
+  std::optional<error> failed_;
+};
+
+}  // namespace imagepull
