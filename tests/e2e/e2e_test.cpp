@@ -1,0 +1,314 @@
+// End to end: docker::client over libcurl against a real dockerd, a real Podman service and
+// real registries, all started by tests/e2e/harness (run this binary through it).
+#include "imagepull/docker/connect.hpp"
+#include "imagepull/pull.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace imagepull;
+
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) FAIL("missing " << name << ": run this test through tests/e2e/harness");
+  return value;
+}
+
+struct daemon {
+  std::string name;
+  const char* host_variable;
+};
+const daemon daemons[] = {{"docker", "IMAGEPULL_E2E_DOCKER_HOST"}, {"podman", "IMAGEPULL_E2E_PODMAN_HOST"}};
+
+docker::curl_client connect_to(const daemon& d) {
+  auto ep = docker::parse_endpoint(env(d.host_variable), [](const char*) -> const char* { return nullptr; });
+  REQUIRE(ep);
+  auto client = docker::connect(*ep, {.load_credentials = false});
+  REQUIRE(client);
+  return std::move(*client);
+}
+
+// Removes an image so that the next pull must fetch it (not part of the library's API).
+void remove_image(docker::curl_client& client, std::string_view image) {
+  const auto ref = reference::parse(image);
+  REQUIRE(ref);
+  const auto version = client.api_version();
+  REQUIRE(version);
+  const auto head = client.transport().send(
+      {"DELETE", fmt::format("/v{}/images/{}?force=1", *version, transport::percent_encode(ref->api_inspect_name(), "/:@")), {}, {}},
+      [](const transport::response_head&, std::string_view) {});
+  REQUIRE(head);
+  REQUIRE((head->status == 200 || head->status == 404));
+}
+
+// Manifest requests the registry has logged for a repository: each pull makes at least one.
+std::size_t manifest_requests(const std::string& log_file, std::string_view repository) {
+  std::ifstream log(log_file);
+  REQUIRE(log);
+  const std::regex request(fmt::format("\"(GET|HEAD) /v2/{}/manifests/[^ ]+ HTTP/", repository));
+  std::size_t count = 0;
+  for (std::string line; std::getline(log, line);) count += std::regex_search(line, request);
+  return count;
+}
+
+std::string what(const expected<pull_result, error>& r) { return r ? "ok" : r.error().what(); }
+
+}  // namespace
+
+TEST_CASE("both daemons negotiate API 1.41") {
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    CHECK(client.api_version() == std::string("1.41"));
+  }
+}
+
+TEST_CASE("a missing image is pulled, then present; a present one is not pulled again") {
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/demo:1";
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    remove_image(client, image);
+    REQUIRE_FALSE(client.image_inspect(*reference::parse(image)));
+
+    std::ostringstream progress_lines;
+    const auto first = pull_image(client, image, {}, progress::plain(progress_lines));
+    REQUIRE_MESSAGE(first, what(first));
+    CHECK(first->pulled);
+    CHECK(first->image.id.starts_with("sha256:"));
+    CHECK(progress_lines.str().find(":") != std::string::npos);
+    const auto inspected = client.image_inspect(*reference::parse(image));
+    REQUIRE(inspected);
+    CHECK(inspected->id == first->image.id);
+
+    const auto before = manifest_requests(env("IMAGEPULL_E2E_REGISTRY_LOG"), "demo");
+    CHECK(before > 0);
+    const auto second = pull_image(client, image);
+    REQUIRE_MESSAGE(second, what(second));
+    CHECK_FALSE(second->pulled);
+    CHECK(second->image.id == first->image.id);
+    CHECK(manifest_requests(env("IMAGEPULL_E2E_REGISTRY_LOG"), "demo") == before);  // nothing reached the registry
+  }
+}
+
+TEST_CASE("a multi-layer image is pulled with progress for every layer") {
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/multi:1";
+  const auto layers = std::stoul(env("IMAGEPULL_E2E_MULTI_LAYERS"));
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    remove_image(client, image);
+    struct recorder {
+      std::vector<json_message>* seen;
+      void on_message(const json_message& m) { seen->push_back(m); }
+    };
+    std::vector<json_message> seen;
+    const auto result = pull_image(client, image, {}, recorder{&seen});
+    REQUIRE_MESSAGE(result, what(result));
+    CHECK(result->pulled);
+    CHECK(seen.size() >= layers);
+  }
+}
+
+TEST_CASE("a tag the registry does not have is not_found on both daemons") {
+  // Docker answers 404 before any stream; Podman answers 200 and reports it inside the stream.
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/demo:no-such-tag";
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    const auto result = pull_image(client, image);
+    REQUIRE_FALSE(result);
+    CHECK(is_not_found(result.error()));
+    CHECK(resolve(result.error()) == errc::not_found);
+    CHECK(what(result).starts_with("failed to pull image \"" + image + "\": "));
+    CHECK(what(result).find("manifest unknown") != std::string::npos);
+  }
+}
+
+TEST_CASE("a registry that is down is unavailable on both daemons") {
+  const auto image = env("IMAGEPULL_E2E_DOWN_REGISTRY") + "/demo:1";
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    const auto result = pull_image(client, image);
+    REQUIRE_FALSE(result);
+    CHECK_MESSAGE(is_unavailable(result.error()), what(result));
+    CHECK_FALSE(is_not_found(result.error()));
+  }
+}
+
+TEST_CASE("a corrupted layer is a failed pull, never a success") {
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/corrupt:1";
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    remove_image(client, image);
+    const auto result = pull_image(client, image, {.verify = false});  // the stream alone must say it failed
+    REQUIRE_FALSE(result);
+    CHECK(what(result).starts_with("failed to pull image \"" + image + "\": "));
+    CHECK_FALSE(client.image_inspect(*reference::parse(image)));
+    if (d.name == "docker") CHECK(resolve(result.error()) == errc::data_loss);
+  }
+}
+
+TEST_CASE("a registry that needs a login") {
+  const auto image = env("IMAGEPULL_E2E_AUTH_REGISTRY") + "/private:1";
+  const auto user = env("IMAGEPULL_E2E_AUTH_USER");
+  const auto password = env("IMAGEPULL_E2E_AUTH_PASSWORD");
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    remove_image(client, image);
+
+    SUBCASE("without credentials: unauthorized") {
+      const auto result = pull_image(client, image);
+      REQUIRE_FALSE(result);
+      CHECK_MESSAGE(is_unauthorized(result.error()), what(result));
+    }
+    SUBCASE("with a wrong password: unauthorized, and the password is not in the error") {
+      pull_image_options options;
+      options.request.auth = registry_auth{.username = user, .password = password + "-wrong",
+                                           .server_address = env("IMAGEPULL_E2E_AUTH_REGISTRY")};
+      const auto result = pull_image(client, image, options);
+      REQUIRE_FALSE(result);
+      CHECK_MESSAGE(is_unauthorized(result.error()), what(result));
+      CHECK(what(result).find(password) == std::string::npos);
+    }
+    SUBCASE("with the right credentials: pulled") {
+      pull_image_options options;
+      options.request.auth = registry_auth{.username = user, .password = password,
+                                           .server_address = env("IMAGEPULL_E2E_AUTH_REGISTRY")};
+      const auto result = pull_image(client, image, options);
+      REQUIRE_MESSAGE(result, what(result));
+      CHECK(result->pulled);
+    }
+  }
+}
+
+TEST_CASE("credentials found in a Docker config file") {
+  const auto registry = env("IMAGEPULL_E2E_AUTH_REGISTRY");
+  const auto image = registry + "/private:1";
+  const auto config_dir = env("IMAGEPULL_E2E_DIR") + "/client-config";
+  std::filesystem::create_directories(config_dir);
+  {
+    // base64 of "user:password", as `docker login` writes it.
+    const auto plain = env("IMAGEPULL_E2E_AUTH_USER") + ":" + env("IMAGEPULL_E2E_AUTH_PASSWORD");
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string encoded;
+    for (std::size_t i = 0; i < plain.size(); i += 3) {
+      const auto n = std::min<std::size_t>(3, plain.size() - i);
+      std::uint32_t v = 0;
+      for (std::size_t k = 0; k < 3; ++k) v = (v << 8) | (k < n ? static_cast<unsigned char>(plain[i + k]) : 0u);
+      for (std::size_t k = 0; k < 4; ++k) encoded += k <= n ? alphabet[(v >> (18 - 6 * k)) & 63] : '=';
+    }
+    std::ofstream(config_dir + "/config.json") << fmt::format(R"({{"auths":{{"{}":{{"auth":"{}"}}}}}})", registry, encoded);
+  }
+  REQUIRE(setenv("DOCKER_CONFIG", config_dir.c_str(), 1) == 0);
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    {
+      auto cleaner = connect_to(d);
+      remove_image(cleaner, image);
+    }
+    auto ep = docker::parse_endpoint(env(d.host_variable), [](const char*) -> const char* { return nullptr; });
+    REQUIRE(ep);
+    auto client = docker::connect(*ep);  // reads $DOCKER_CONFIG/config.json
+    REQUIRE(client);
+    const auto result = pull_image(*client, image);
+    REQUIRE_MESSAGE(result, what(result));
+    CHECK(result->pulled);
+  }
+  unsetenv("DOCKER_CONFIG");
+}
+
+TEST_CASE("a daemon socket that does not exist is unavailable, and the error names it") {
+  const auto socket = env("IMAGEPULL_E2E_DIR") + "/no-such.sock";
+  auto ep = docker::parse_endpoint("unix://" + socket, [](const char*) -> const char* { return nullptr; });
+  REQUIRE(ep);
+  auto client = docker::connect(*ep, {.load_credentials = false});
+  REQUIRE(client);
+  const auto result = pull_image(*client, env("IMAGEPULL_E2E_REGISTRY") + "/demo:1");
+  REQUIRE_FALSE(result);
+  CHECK(is_unavailable(result.error()));
+  CHECK_FALSE(is_not_found(result.error()));
+  CHECK(what(result).find(socket) != std::string::npos);
+}
+
+TEST_CASE("an invalid reference is invalid_argument and nothing is sent") {
+  // Pointed at a socket that does not exist: any request would fail as unavailable instead.
+  auto ep = docker::parse_endpoint("unix://" + env("IMAGEPULL_E2E_DIR") + "/no-such.sock",
+                                   [](const char*) -> const char* { return nullptr; });
+  REQUIRE(ep);
+  auto offline = docker::connect(*ep, {.load_credentials = false});
+  REQUIRE(offline);
+  for (const char* bad : {"Demo:1", "demo:1&tag=evil", "demo/../x", "", "demo:1 ", "localhost:5000/demo?x=1"}) {
+    CAPTURE(bad);
+    const auto result = pull_image(*offline, bad);
+    REQUIRE_FALSE(result);
+    CHECK(is_invalid_argument(result.error()));
+  }
+  // And against a live daemon, the registry sees nothing.
+  auto live = connect_to(daemons[0]);
+  const auto before = manifest_requests(env("IMAGEPULL_E2E_REGISTRY_LOG"), "demo");
+  CHECK_FALSE(pull_image(live, env("IMAGEPULL_E2E_REGISTRY") + "/demo:1&tag=2"));
+  CHECK(manifest_requests(env("IMAGEPULL_E2E_REGISTRY_LOG"), "demo") == before);
+}
+
+namespace {
+// The original bug: an SDK upgrade made the daemon's 404 arrive wrapped.
+template <ImagePuller Inner>
+struct wrapping_sdk {
+  Inner* inner;
+  expected<image_info, error> image_inspect(const reference& ref) {
+    auto info = inner->image_inspect(ref);
+    if (!info) return unexpected(wrap(wrap(info.error(), "Error response from daemon"), "sdk v2: inspect {}", ref.familiar()));
+    return info;
+  }
+  expected<void, error> image_pull(const reference& ref, const pull_options& options, const chunk_sink& sink) {
+    return inner->image_pull(ref, options, sink);
+  }
+};
+}  // namespace
+
+TEST_CASE("a wrapped not-found from a real inspect still drives a pull") {
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/other:1";
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    remove_image(client, image);
+    wrapping_sdk<docker::curl_client> sdk{&client};
+    const auto missing = sdk.image_inspect(*reference::parse(image));
+    REQUIRE_FALSE(missing);
+    REQUIRE(missing.error().what().starts_with("sdk v2: inspect "));
+    const auto result = pull_image(sdk, image);
+    REQUIRE_MESSAGE(result, what(result));
+    CHECK(result->pulled);
+  }
+}
+
+TEST_CASE("a pull cancelled through the stop token ends as canceled") {
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/multi:1";
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    remove_image(client, image);
+    std::stop_source stop;
+    struct cancel_on_first_message {
+      std::stop_source* stop;
+      void on_message(const json_message&) { stop->request_stop(); }
+    };
+    pull_image_options options;
+    options.request.stop = stop.get_token();
+    const auto result = pull_image(client, image, options, cancel_on_first_message{&stop});
+    REQUIRE_FALSE(result);
+    CHECK_MESSAGE(is_canceled(result.error()), what(result));
+  }
+}
