@@ -15,6 +15,7 @@ namespace imagepull::docker {
 
 /// @brief The client type that connect() makes.
 using curl_client = client<transport::curl_transport>;
+static_assert(ImagePuller<curl_client>);
 
 /// @brief What connect() may be told besides the endpoint.
 struct connect_options {

@@ -91,6 +91,9 @@ public:
   /// @brief The options this transport was made with.
   const curl_options& options() const noexcept { return options_; }
 
+  /// @brief How many connections this transport has opened so far (1 while it reuses one).
+  std::size_t connections_opened() const noexcept { return connections_opened_; }
+
   /// @brief Sends req and hands the body to sink as it arrives; returns the response head.
   expected<response_head, error> send(const request& req, const body_sink& sink) {
     transfer state{req, sink};
@@ -132,6 +135,8 @@ public:
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &state);
 
     const CURLcode code = curl_easy_perform(h);
+    long opened = 0;
+    if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK) connections_opened_ += static_cast<std::size_t>(opened);
     // Exceptions must not unwind through libcurl's C frames: the callbacks park them here.
     if (state.exception) std::rethrow_exception(state.exception);
     if (code != CURLE_OK) {
@@ -205,6 +210,7 @@ private:
 
   std::unique_ptr<CURL, handle_deleter> handle_;
   curl_options options_;
+  std::size_t connections_opened_ = 0;
 };
 
 static_assert(HttpTransport<curl_transport>);
