@@ -132,34 +132,45 @@ private:
   bool json_;
 };
 
-// Progress for one image: JSON events, or Docker's lines (prefixed by the image when several
-// pulls share the screen).
+// Progress for one image: JSON events; or Docker's own display, in the mode Docker would pick
+// for stdout, when it has the screen to itself; or Docker's plain lines prefixed by the image
+// when several pulls share the screen.
 class cli_progress {
 public:
-  cli_progress(console& out, std::string image, bool prefix) : out_(&out), image_(std::move(image)), prefix_(prefix) {}
+  cli_progress(console& out, std::string image, bool shared_screen)
+      : out_(&out),
+        image_(std::move(image)),
+        shared_(shared_screen),
+        display_(shared_screen ? ip::progress::plain(buffer_) : ip::progress::for_fd(std::cout, STDOUT_FILENO)) {}
+  cli_progress(const cli_progress&) = delete;
+  cli_progress& operator=(const cli_progress&) = delete;
 
   void on_message(const ip::json_message& m) {
-    if (out_->json()) {
-      nlohmann::json e{{"event", "progress"}, {"image", image_}};
-      if (!m.id.empty()) e["id"] = m.id;
-      if (!m.status.empty()) e["status"] = m.status;
-      if (m.progress_detail) {
-        e["current"] = m.progress_detail->current;
-        e["total"] = m.progress_detail->total;
-      }
-      if (m.aux) e["aux"] = nlohmann::json::parse(*m.aux, nullptr, false);
-      return out_->event(e);
-    }
-    std::ostringstream text;
-    ip::progress::plain(text).on_message(m);
-    if (text.str().empty()) return;
-    out_->line(stdout, prefix_ ? image_ + ": " + text.str() : text.str());
+    if (out_->json()) return out_->event(json_event(m));
+    display_.on_message(m);
+    if (!shared_ || buffer_.view().empty()) return;
+    out_->line(stdout, image_ + ": " + buffer_.str());
+    buffer_.str({});
   }
 
 private:
+  nlohmann::json json_event(const ip::json_message& m) const {
+    nlohmann::json e{{"event", "progress"}, {"image", image_}};
+    if (!m.id.empty()) e["id"] = m.id;
+    if (!m.status.empty()) e["status"] = m.status;
+    if (m.progress_detail) {
+      e["current"] = m.progress_detail->current;
+      e["total"] = m.progress_detail->total;
+    }
+    if (m.aux) e["aux"] = nlohmann::json::parse(*m.aux, nullptr, false);
+    return e;
+  }
+
   console* out_;
   std::string image_;
-  bool prefix_;
+  bool shared_;
+  std::ostringstream buffer_;  // before display_, which writes into it
+  ip::progress::display display_;
 };
 
 struct outcome {

@@ -32,17 +32,14 @@ static_assert(IMAGEPULL_MAX_MESSAGE_LINE >= 1024,
 #    error "IMAGEPULL_USE_STD_EXPECTED=1 needs a standard library with std::expected (C++23)"
 #  endif
 namespace imagepull {
-template <class T, class E>
-using expected = std::expected<T, E>;
-template <class E>
-using unexpected = std::unexpected<E>;
+// using-declarations, not alias templates: unexpected(e) must deduce on every compiler.
+using std::expected;
+using std::unexpected;
 }  // namespace imagepull
 #else
 #  include <tl/expected.hpp>
 namespace imagepull {
-template <class T, class E>
-using expected = tl::expected<T, E>;
-template <class E>
-using unexpected = tl::unexpected<E>;
+using tl::expected;
+using tl::unexpected;
 }  // namespace imagepull
 #endif

@@ -1,6 +1,8 @@
 // The imagepull command-line tool, end to end against the harness's real daemons.
 #include "imagepull/docker/connect.hpp"
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +20,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -26,14 +30,9 @@
 extern char** environ;
 
 using namespace imagepull;
+using namespace e2e;
 
 namespace {
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) FAIL("missing " << name << ": run this test through tests/e2e/harness");
-  return value;
-}
 
 struct ran {
   int exit_code = -1;  // 128 + signal when killed by one
@@ -108,30 +107,17 @@ std::vector<nlohmann::json> results_of(const std::vector<nlohmann::json>& events
 }
 
 void remove_image(const std::string& host, const std::string& image) {
-  auto ep = docker::parse_endpoint(host, [](const char*) -> const char* { return nullptr; });
-  REQUIRE(ep);
-  auto client = docker::connect(*ep, {.load_credentials = false});
-  REQUIRE(client);
-  const auto ref = reference::parse(image);
-  REQUIRE(ref);
-  const auto head = client->transport().send(
-      {"DELETE", fmt::format("/v1.41/images/{}?force=1", transport::percent_encode(ref->api_inspect_name(), "/:@")), {}, {}},
-      [](const transport::response_head&, std::string_view) {});
-  REQUIRE(head);
-}
-
-bool present(const std::string& host, const std::string& image) {
-  auto ep = docker::parse_endpoint(host, [](const char*) -> const char* { return nullptr; });
-  auto client = docker::connect(*ep, {.load_credentials = false});
-  REQUIRE(client);
-  return client->image_inspect(*reference::parse(image)).has_value();
+  auto client = connect_host(host);
+  e2e::remove_image(client, image);
 }
 
 // A TCP relay to the registry that lets about 64 KiB through per second, so that a pull lasts
 // long enough to be interrupted in the middle, deterministically.
 class slow_relay {
 public:
-  explicit slow_relay(int target_port) : target_port_(target_port) {
+  slow_relay() {
+    const auto registry = env("IMAGEPULL_E2E_REGISTRY");
+    target_port_ = std::stoi(registry.substr(registry.rfind(':') + 1));
     listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(listener_ >= 0);
     sockaddr_in addr{};
@@ -149,7 +135,8 @@ public:
     thread_.join();
     close(listener_);
   }
-  int port() const { return port_; }
+  /// The open registry's image, reached through the relay (Docker takes localhost:* as insecure).
+  std::string image(std::string_view name_and_tag) const { return fmt::format("localhost:{}/{}", port_, name_and_tag); }
 
 private:
   void serve(std::stop_token stop) {
@@ -188,7 +175,7 @@ private:
     close(client);
   }
 
-  int target_port_;
+  int target_port_ = 0;
   int listener_ = -1;
   int port_ = 0;
   std::jthread thread_;
@@ -309,9 +296,8 @@ TEST_CASE("cli: --policy never and --quiet") {
 
 TEST_CASE("cli: Ctrl-C cancels a pull in progress and exits 130") {
   const auto host = env("IMAGEPULL_E2E_DOCKER_HOST");
-  const auto registry = env("IMAGEPULL_E2E_REGISTRY");
-  slow_relay relay(std::stoi(registry.substr(registry.rfind(':') + 1)));
-  const auto image = fmt::format("localhost:{}/multi:1", relay.port());
+  const slow_relay relay;
+  const auto image = relay.image("multi:1");
   remove_image(host, image);
   bool signalled = false;
   const auto r = run_cli({"--host", host, image}, [&](pid_t pid, const std::string& out) {
@@ -328,9 +314,8 @@ TEST_CASE("cli: Ctrl-C cancels a pull in progress and exits 130") {
 
 TEST_CASE("cli: --timeout ends a stalled pull as deadline_exceeded") {
   const auto host = env("IMAGEPULL_E2E_DOCKER_HOST");
-  const auto registry = env("IMAGEPULL_E2E_REGISTRY");
-  slow_relay relay(std::stoi(registry.substr(registry.rfind(':') + 1)));
-  const auto image = fmt::format("localhost:{}/multi:1", relay.port());
+  const slow_relay relay;
+  const auto image = relay.image("multi:1");
   remove_image(host, image);
   const auto r = run_cli({"--host", host, "--json", "--timeout", "1", image});
   CHECK(r.exit_code == 1);
@@ -338,4 +323,47 @@ TEST_CASE("cli: --timeout ends a stalled pull as deadline_exceeded") {
   REQUIRE(results.size() == 1);
   CHECK(results[0]["category"] == "deadline_exceeded");
   CHECK(r.err.find("timed out after 1s") != std::string::npos);
+}
+
+TEST_CASE("cli: on a terminal, Docker's display ends with one finished line per layer") {
+  // tmux gives the tool a real pseudo-terminal, 200 columns wide, and shows the final screen.
+  const auto host = env("IMAGEPULL_E2E_DOCKER_HOST");
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/multi:1";
+  const auto layers = std::stoul(env("IMAGEPULL_E2E_MULTI_LAYERS"));
+  remove_image(host, image);
+  const auto tmux = fmt::format("tmux -L imagepull-e2e-{}", getpid());
+  const auto inner = fmt::format("{} --host {} {}; echo exit=$?; {} wait-for -S pulled; exec sleep 600",
+                                 env("IMAGEPULL_E2E_CLI"), host, image, tmux);
+  REQUIRE(std::system(fmt::format("{} new-session -d -x 200 -y 50 -s pull \"{}\"", tmux, inner).c_str()) == 0);
+  const int waited = std::system(fmt::format("timeout 120 {} wait-for pulled", tmux).c_str());
+  std::string screen;
+  if (FILE* pane = popen(fmt::format("{} capture-pane -p -t pull", tmux).c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pane)) > 0;) screen.append(buffer, n);
+    pclose(pane);
+  }
+  std::system(fmt::format("{} kill-server", tmux).c_str());
+  REQUIRE(waited == 0);
+  CAPTURE(screen);
+
+  std::vector<std::string> lines;
+  std::istringstream in(screen);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  // In terminal mode each layer's line is redrawn in place, so a layer id starts exactly one
+  // line, and it reads "Pull complete"; plain mode would leave "Pulling fs layer" lines too.
+  const std::regex layer_line("^([0-9a-f]{12}): (.*)$");
+  std::map<std::string, std::vector<std::string>> per_layer;
+  for (const auto& line : lines) {
+    CHECK(line.find('\x1b') == std::string::npos);
+    if (std::smatch m; std::regex_match(line, m, layer_line)) per_layer[m[1]].push_back(m[2]);
+  }
+  CHECK(per_layer.size() == layers);
+  for (const auto& [id, shown] : per_layer) {
+    CAPTURE(id);
+    CHECK(shown == std::vector<std::string>{"Pull complete"});
+  }
+  CHECK(screen.find("Digest: sha256:") != std::string::npos);
+  CHECK(screen.find("Status: Downloaded newer image for " + image) != std::string::npos);
+  CHECK(screen.find("exit=0") != std::string::npos);
 }

@@ -3,24 +3,26 @@
 #include "imagepull/docker/connect.hpp"
 #include "imagepull/pull.hpp"
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 using namespace imagepull;
+using namespace e2e;
 
 namespace {
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) FAIL("missing " << name << ": run this test through tests/e2e/harness");
-  return value;
-}
 
 struct daemon {
   std::string name;
@@ -28,26 +30,7 @@ struct daemon {
 };
 const daemon daemons[] = {{"docker", "IMAGEPULL_E2E_DOCKER_HOST"}, {"podman", "IMAGEPULL_E2E_PODMAN_HOST"}};
 
-docker::curl_client connect_to(const daemon& d) {
-  auto ep = docker::parse_endpoint(env(d.host_variable), [](const char*) -> const char* { return nullptr; });
-  REQUIRE(ep);
-  auto client = docker::connect(*ep, {.load_credentials = false});
-  REQUIRE(client);
-  return std::move(*client);
-}
-
-// Removes an image so that the next pull must fetch it (not part of the library's API).
-void remove_image(docker::curl_client& client, std::string_view image) {
-  const auto ref = reference::parse(image);
-  REQUIRE(ref);
-  const auto version = client.api_version();
-  REQUIRE(version);
-  const auto head = client.transport().send(
-      {"DELETE", fmt::format("/v{}/images/{}?force=1", *version, transport::percent_encode(ref->api_inspect_name(), "/:@")), {}, {}},
-      [](const transport::response_head&, std::string_view) {});
-  REQUIRE(head);
-  REQUIRE((head->status == 200 || head->status == 404));
-}
+docker::curl_client connect_to(const daemon& d) { return connect_host(env(d.host_variable)); }
 
 // Manifest requests the registry has logged for a repository: each pull makes at least one.
 std::size_t manifest_requests(const std::string& log_file, std::string_view repository) {
@@ -63,11 +46,13 @@ std::string what(const expected<pull_result, error>& r) { return r ? "ok" : r.er
 
 }  // namespace
 
-TEST_CASE("both daemons negotiate API 1.41") {
+TEST_CASE("both daemons negotiate API 1.41, and one connection serves every request") {
   for (const auto& d : daemons) {
     CAPTURE(d.name);
     auto client = connect_to(d);
     CHECK(client.api_version() == std::string("1.41"));
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(client.image_inspect(*reference::parse("localhost:1/absent:1")));
+    CHECK(client.transport().connections_opened() == 1);
   }
 }
 
@@ -218,7 +203,7 @@ TEST_CASE("credentials found in a Docker config file") {
       auto cleaner = connect_to(d);
       remove_image(cleaner, image);
     }
-    auto ep = docker::parse_endpoint(env(d.host_variable), [](const char*) -> const char* { return nullptr; });
+    auto ep = docker::parse_endpoint(env(d.host_variable), &no_variables);
     REQUIRE(ep);
     auto client = docker::connect(*ep);  // reads $DOCKER_CONFIG/config.json
     REQUIRE(client);
@@ -231,7 +216,7 @@ TEST_CASE("credentials found in a Docker config file") {
 
 TEST_CASE("a daemon socket that does not exist is unavailable, and the error names it") {
   const auto socket = env("IMAGEPULL_E2E_DIR") + "/no-such.sock";
-  auto ep = docker::parse_endpoint("unix://" + socket, [](const char*) -> const char* { return nullptr; });
+  auto ep = docker::parse_endpoint("unix://" + socket, &no_variables);
   REQUIRE(ep);
   auto client = docker::connect(*ep, {.load_credentials = false});
   REQUIRE(client);
@@ -245,7 +230,7 @@ TEST_CASE("a daemon socket that does not exist is unavailable, and the error nam
 TEST_CASE("an invalid reference is invalid_argument and nothing is sent") {
   // Pointed at a socket that does not exist: any request would fail as unavailable instead.
   auto ep = docker::parse_endpoint("unix://" + env("IMAGEPULL_E2E_DIR") + "/no-such.sock",
-                                   [](const char*) -> const char* { return nullptr; });
+                                   &no_variables);
   REQUIRE(ep);
   auto offline = docker::connect(*ep, {.load_credentials = false});
   REQUIRE(offline);
@@ -311,4 +296,163 @@ TEST_CASE("a pull cancelled through the stop token ends as canceled") {
     REQUIRE_FALSE(result);
     CHECK_MESSAGE(is_canceled(result.error()), what(result));
   }
+}
+
+// ------------------------------------------------------------------ TCP and TLS, as the Docker CLI
+// finds them: DOCKER_HOST=tcp://…, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem).
+// The harness's dockerd also listens on a loopback port with --tlsverify: only a client
+// certificate from its CA gets in.
+
+namespace {
+
+// DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH=cert_path; nothing else is set.
+docker::environment tls_environment(std::string cert_path) {
+  return [cert_path = std::move(cert_path)](const char* name) -> const char* {
+    const std::string_view n(name);
+    if (n == "DOCKER_TLS_VERIFY") return "1";
+    if (n == "DOCKER_CERT_PATH") return cert_path.c_str();
+    return nullptr;
+  };
+}
+
+docker::curl_client connect_tls(const std::string& cert_path) {
+  auto ep = docker::parse_endpoint(env("IMAGEPULL_E2E_DOCKER_TLS_HOST"), tls_environment(cert_path));
+  REQUIRE(ep);
+  CHECK(ep->tls);
+  CHECK(ep->base_url.starts_with("https://127.0.0.1:"));
+  CHECK(ep->cert_file == cert_path + "/cert.pem");
+  auto client = docker::connect(*ep, {.load_credentials = false});
+  REQUIRE(client);
+  return std::move(*client);
+}
+
+// A DOCKER_CERT_PATH under the harness's directory, made of files copied from elsewhere.
+std::string cert_dir(const std::string& name, std::initializer_list<std::pair<std::string, std::string>> files) {
+  const auto dir = env("IMAGEPULL_E2E_DIR") + "/" + name;
+  std::filesystem::create_directories(dir);
+  for (const auto& [from, to] : files)
+    std::filesystem::copy_file(from, dir + "/" + to, std::filesystem::copy_options::overwrite_existing);
+  return dir;
+}
+
+// Pulls demo:1, which must fail at once (no timeout involved), and not as a missing image.
+error refused_pull(docker::curl_client& client) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = pull_image(client, env("IMAGEPULL_E2E_REGISTRY") + "/demo:1");
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE_FALSE(result);
+  CAPTURE(what(result));
+  CHECK_FALSE(is_not_found(result.error()));
+  CHECK(took < std::chrono::seconds(5));
+  return result.error();
+}
+
+// The libcurl result code in the chain; 0 when there is none.
+int curl_code(const error& e) {
+  int code = 0;
+  visit_links(e, [&](const error& link, std::size_t) {
+    if (link.code().category() != transport::curl_category()) return false;
+    code = link.code().value();
+    return true;
+  });
+  return code;
+}
+
+// Refused by the daemon during or right after the TLS 1.3 handshake. Which code libcurl
+// reports is a race: the daemon's alert is read first (CURLE_RECV_ERROR, "... sslv3 alert bad
+// certificate") or its reset breaks the request being written (CURLE_SEND_ERROR, "Connection
+// reset by peer"). Both mean that the connection failed, so both are unavailable.
+void check_refused_by_daemon(const error& e) {
+  CAPTURE(e.what());
+  CHECK(resolve(e) == errc::unavailable);
+  const auto code = curl_code(e);
+  CHECK((code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR));
+  CHECK(e.what().find(env("IMAGEPULL_E2E_DOCKER_TLS_HOST")) != std::string::npos);  // names the daemon
+}
+
+}  // namespace
+
+TEST_CASE("TLS with a client certificate, found through DOCKER_TLS_VERIFY and DOCKER_CERT_PATH") {
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/demo:1";
+  auto client = connect_tls(env("IMAGEPULL_E2E_DOCKER_CERT_PATH"));
+  CHECK(client.api_version() == std::string("1.41"));
+  remove_image(client, image);
+  REQUIRE_FALSE(client.image_inspect(*reference::parse(image)));
+
+  const auto result = pull_image(client, image);
+  REQUIRE_MESSAGE(result, what(result));
+  CHECK(result->pulled);
+  const auto inspected = client.image_inspect(*reference::parse(image));
+  REQUIRE(inspected);
+  CHECK(inspected->id == result->image.id);
+  // The same daemon as on the unix socket.
+  auto local = connect_to(daemons[0]);
+  const auto seen_locally = local.image_inspect(*reference::parse(image));
+  REQUIRE(seen_locally);
+  CHECK(seen_locally->id == result->image.id);
+}
+
+TEST_CASE("TLS without a client certificate is refused") {
+  const auto ca = env("IMAGEPULL_E2E_DOCKER_CERT_PATH") + "/ca.pem";
+  SUBCASE("DOCKER_CERT_PATH with only ca.pem: the missing cert.pem is named") {
+    // The endpoint names cert.pem and key.pem whether they exist or not, so libcurl cannot
+    // load the certificate (CURLE_SSL_CERTPROBLEM) before anything is sent.
+    const auto dir = cert_dir("tls-ca-only", {{ca, "ca.pem"}});
+    auto client = connect_tls(dir);
+    const auto e = refused_pull(client);
+    CHECK(resolve(e) == errc::invalid_argument);
+    CHECK(curl_code(e) == CURLE_SSL_CERTPROBLEM);
+    CHECK(e.what().find(dir + "/cert.pem") != std::string::npos);
+  }
+  SUBCASE("a transport that sends no certificate is refused by the daemon") {
+    auto ep = docker::parse_endpoint(env("IMAGEPULL_E2E_DOCKER_TLS_HOST"), tls_environment("/nonexistent"));
+    REQUIRE(ep);
+    for (int attempt = 0; attempt < 3; ++attempt) {  // each a new connection: see the race above
+      CAPTURE(attempt);
+      auto transport = transport::curl_transport::create({.base_url = ep->base_url, .ca_file = ca});
+      REQUIRE(transport);
+      docker::curl_client client(std::move(*transport), {.daemon = ep->host});
+      check_refused_by_daemon(refused_pull(client));
+    }
+  }
+}
+
+TEST_CASE("TLS with a CA that does not match is refused") {
+  const auto ours = env("IMAGEPULL_E2E_DOCKER_CERT_PATH");
+  const auto other = env("IMAGEPULL_E2E_OTHER_CA_CERT_PATH");  // a second CA and a client certificate of its own
+  SUBCASE("our ca.pem does not know the daemon's certificate: we refuse it") {
+    auto client = connect_tls(other);
+    const auto e = refused_pull(client);
+    CAPTURE(e.what());
+    CHECK(resolve(e) == errc::permission_denied);
+    CHECK(curl_code(e) == CURLE_PEER_FAILED_VERIFICATION);
+    CHECK(e.what().find("SSL certificate problem") != std::string::npos);
+    CHECK(e.what().find(env("IMAGEPULL_E2E_DOCKER_TLS_HOST")) != std::string::npos);
+  }
+  SUBCASE("the daemon's CA does not know our client certificate: it refuses us") {
+    const auto dir = cert_dir("tls-other-client", {{ours + "/ca.pem", "ca.pem"},
+                                                   {other + "/cert.pem", "cert.pem"},
+                                                   {other + "/key.pem", "key.pem"}});
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      CAPTURE(attempt);
+      auto client = connect_tls(dir);
+      check_refused_by_daemon(refused_pull(client));
+    }
+  }
+}
+
+TEST_CASE("plain TCP to a TLS port fails clearly") {
+  // No DOCKER_TLS_VERIFY: http:// to the TLS port. Go's TLS server answers a plain HTTP request
+  // with "HTTP/1.0 400 Bad Request" and its reason, so the error is an answer, not a hang.
+  auto ep = docker::parse_endpoint(env("IMAGEPULL_E2E_DOCKER_TLS_HOST"), &no_variables);
+  REQUIRE(ep);
+  CHECK_FALSE(ep->tls);
+  CHECK(ep->base_url.starts_with("http://127.0.0.1:"));
+  auto client = docker::connect(*ep, {.load_credentials = false});
+  REQUIRE(client);
+  const auto e = refused_pull(*client);
+  CAPTURE(e.what());
+  CHECK(resolve(e) == errc::invalid_argument);
+  CHECK(e.what().find("HTTP 400") != std::string::npos);
+  CHECK(e.what().find("Client sent an HTTP request to an HTTPS server") != std::string::npos);
 }

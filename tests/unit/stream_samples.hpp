@@ -35,4 +35,40 @@ inline const std::string podman_missing_tag =
     "{\"error\":\"reading manifest 2 in localhost:5000/demo: manifest unknown\","
     "\"errorDetail\":{\"message\":\"reading manifest 2 in localhost:5000/demo: manifest unknown\"}}\n";
 
+// docker pull localhost:5000/demo:progress against Docker 20.10: one layer already present, two
+// downloaded side by side with progress, an aux message with the digest, trimmed.
+inline const std::string docker_pull_progress =
+    "{\"status\":\"Pulling from demo\",\"id\":\"progress\"}\r\n"
+    "{\"status\":\"Already exists\",\"progressDetail\":{},\"id\":\"5d0aeceef7ee\"}\r\n"
+    "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Waiting\",\"progressDetail\":{},\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":540672,\"total\":3401613},"
+    "\"progress\":\"[=======\\u003e                                           ]  540.7kB/3.402MB\",\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1081344,\"total\":29124123},"
+    "\"progress\":\"[=\\u003e                                                 ]  1.081MB/29.12MB\",\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":3401613,\"total\":3401613},"
+    "\"progress\":\"[==================================================\\u003e]  3.402MB/3.402MB\",\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Verifying Checksum\",\"progressDetail\":{},\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Download complete\",\"progressDetail\":{},\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Extracting\",\"progressDetail\":{\"current\":393216,\"total\":3401613},"
+    "\"progress\":\"[=====\\u003e                                             ]  393.2kB/3.402MB\",\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":15204352,\"total\":29124123},"
+    "\"progress\":\"[==========================\\u003e                        ]   15.2MB/29.12MB\",\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Extracting\",\"progressDetail\":{\"current\":3401613,\"total\":3401613},"
+    "\"progress\":\"[==================================================\\u003e]  3.402MB/3.402MB\",\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":\"2a8f1e6b3c9d\"}\r\n"
+    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":29124123,\"total\":29124123},"
+    "\"progress\":\"[==================================================\\u003e]  29.12MB/29.12MB\",\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Verifying Checksum\",\"progressDetail\":{},\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Download complete\",\"progressDetail\":{},\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Extracting\",\"progressDetail\":{\"current\":14745600,\"total\":29124123},"
+    "\"progress\":\"[=========================\\u003e                         ]  14.75MB/29.12MB\",\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Extracting\",\"progressDetail\":{\"current\":29124123,\"total\":29124123},"
+    "\"progress\":\"[==================================================\\u003e]  29.12MB/29.12MB\",\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":\"7c3b9e0f4d21\"}\r\n"
+    "{\"aux\":{\"Digest\":\"sha256:9e1f2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\"}}\r\n"
+    "{\"status\":\"Digest: sha256:9e1f2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\"}\r\n"
+    "{\"status\":\"Status: Downloaded newer image for localhost:5000/demo:progress\"}\r\n";
+
 }  // namespace samples
