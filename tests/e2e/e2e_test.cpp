@@ -320,7 +320,8 @@ docker::curl_client connect_tls(const std::string& cert_path) {
   REQUIRE(ep);
   CHECK(ep->tls);
   CHECK(ep->base_url.starts_with("https://127.0.0.1:"));
-  CHECK(ep->cert_file == cert_path + "/cert.pem");
+  CHECK(ep->ca_file == cert_path + "/ca.pem");
+  CHECK(ep->cert_file == (std::filesystem::exists(cert_path + "/cert.pem") ? cert_path + "/cert.pem" : ""));
   auto client = docker::connect(*ep, {.load_credentials = false});
   REQUIRE(client);
   return std::move(*client);
@@ -394,15 +395,13 @@ TEST_CASE("TLS with a client certificate, found through DOCKER_TLS_VERIFY and DO
 
 TEST_CASE("TLS without a client certificate is refused") {
   const auto ca = env("IMAGEPULL_E2E_DOCKER_CERT_PATH") + "/ca.pem";
-  SUBCASE("DOCKER_CERT_PATH with only ca.pem: the missing cert.pem is named") {
-    // The endpoint names cert.pem and key.pem whether they exist or not, so libcurl cannot
-    // load the certificate (CURLE_SSL_CERTPROBLEM) before anything is sent.
+  SUBCASE("DOCKER_CERT_PATH with only ca.pem: as with the Docker CLI, no certificate is offered") {
     const auto dir = cert_dir("tls-ca-only", {{ca, "ca.pem"}});
-    auto client = connect_tls(dir);
-    const auto e = refused_pull(client);
-    CHECK(resolve(e) == errc::invalid_argument);
-    CHECK(curl_code(e) == CURLE_SSL_CERTPROBLEM);
-    CHECK(e.what().find(dir + "/cert.pem") != std::string::npos);
+    for (int attempt = 0; attempt < 3; ++attempt) {  // each a new connection: see the race above
+      CAPTURE(attempt);
+      auto client = connect_tls(dir);
+      check_refused_by_daemon(refused_pull(client));
+    }
   }
   SUBCASE("a transport that sends no certificate is refused by the daemon") {
     auto ep = docker::parse_endpoint(env("IMAGEPULL_E2E_DOCKER_TLS_HOST"), tls_environment("/nonexistent"));

@@ -8,9 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace imagepull;
 
@@ -267,15 +271,27 @@ TEST_CASE("DOCKER_HOST and friends, as the Docker CLI reads them") {
     CHECK(docker::endpoint_from_environment(env)->base_url == "http://10.0.0.1:2375");
     vars["DOCKER_HOST"] = "tcp://[::1]:2400/";
     CHECK(docker::endpoint_from_environment(env)->base_url == "http://[::1]:2400");
+    const auto certs = std::filesystem::temp_directory_path() / fmt::format("imagepull-certs-{}", getpid());
+    std::filesystem::create_directories(certs);
+    for (const char* file : {"ca.pem", "cert.pem", "key.pem"}) std::ofstream(certs / file) << "x";
     vars["DOCKER_TLS_VERIFY"] = "1";
-    vars["DOCKER_CERT_PATH"] = "/certs";
+    vars["DOCKER_CERT_PATH"] = certs.string();
     vars["DOCKER_HOST"] = "tcp://daemon.example";
-    const auto ep = docker::endpoint_from_environment(env);
+    auto ep = docker::endpoint_from_environment(env);
     REQUIRE(ep);
     CHECK(ep->base_url == "https://daemon.example:2376");
-    CHECK(ep->ca_file == "/certs/ca.pem");
-    CHECK(ep->cert_file == "/certs/cert.pem");
-    CHECK(ep->key_file == "/certs/key.pem");
+    CHECK(ep->ca_file == (certs / "ca.pem").string());
+    CHECK(ep->cert_file == (certs / "cert.pem").string());
+    CHECK(ep->key_file == (certs / "key.pem").string());
+    // As with the Docker CLI, files that are not there are not used.
+    std::filesystem::remove(certs / "cert.pem");
+    std::filesystem::remove(certs / "key.pem");
+    ep = docker::endpoint_from_environment(env);
+    REQUIRE(ep);
+    CHECK(ep->ca_file == (certs / "ca.pem").string());
+    CHECK(ep->cert_file.empty());
+    CHECK(ep->key_file.empty());
+    std::filesystem::remove_all(certs);
   }
   SUBCASE("a pinned API version") {
     vars["DOCKER_API_VERSION"] = "1.40";

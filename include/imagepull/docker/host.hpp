@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <source_location>
 #include <string>
@@ -20,9 +21,9 @@ struct endpoint {
   std::string socket_path{};   ///< for unix://
   std::string base_url{};      ///< http(s)://HOST:PORT for tcp://; http://localhost for a socket
   bool tls = false;            ///< DOCKER_TLS_VERIFY set: https with the files below
-  std::string ca_file{};       ///< DOCKER_CERT_PATH/ca.pem
-  std::string cert_file{};     ///< DOCKER_CERT_PATH/cert.pem
-  std::string key_file{};      ///< DOCKER_CERT_PATH/key.pem
+  std::string ca_file{};       ///< DOCKER_CERT_PATH/ca.pem, if it exists
+  std::string cert_file{};     ///< DOCKER_CERT_PATH/cert.pem, if it exists
+  std::string key_file{};      ///< DOCKER_CERT_PATH/key.pem, if it exists
   std::string api_version{};   ///< DOCKER_API_VERSION: pinned; empty means negotiate
 };
 
@@ -93,9 +94,15 @@ inline expected<endpoint, error> parse_endpoint(std::string_view host, const env
   if (ep.tls) {
     std::string dir(get("DOCKER_CERT_PATH"));
     if (dir.empty()) dir = std::string(get("HOME")) + "/.docker";
-    ep.ca_file = dir + "/ca.pem";
-    ep.cert_file = dir + "/cert.pem";
-    ep.key_file = dir + "/key.pem";
+    // As the Docker CLI does, a file that is not there is not used: with only ca.pem the
+    // daemon is verified and no client certificate is offered.
+    const auto if_present = [](std::string path) {
+      std::error_code ec;
+      return std::filesystem::exists(path, ec) ? path : std::string{};
+    };
+    ep.ca_file = if_present(dir + "/ca.pem");
+    ep.cert_file = if_present(dir + "/cert.pem");
+    ep.key_file = if_present(dir + "/key.pem");
   }
   ep.api_version = std::string(get("DOCKER_API_VERSION"));
   if (!ep.api_version.empty() && !detail::is_api_version(ep.api_version))
