@@ -1,5 +1,6 @@
 // End to end: docker::client over libcurl against a real dockerd, a real Podman service and
 // real registries, all started by tests/e2e/harness (run this binary through it).
+#include "imagepull/detail/base64.hpp"
 #include "imagepull/docker/connect.hpp"
 #include "imagepull/pull.hpp"
 
@@ -186,14 +187,7 @@ TEST_CASE("credentials found in a Docker config file") {
   {
     // base64 of "user:password", as `docker login` writes it.
     const auto plain = env("IMAGEPULL_E2E_AUTH_USER") + ":" + env("IMAGEPULL_E2E_AUTH_PASSWORD");
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string encoded;
-    for (std::size_t i = 0; i < plain.size(); i += 3) {
-      const auto n = std::min<std::size_t>(3, plain.size() - i);
-      std::uint32_t v = 0;
-      for (std::size_t k = 0; k < 3; ++k) v = (v << 8) | (k < n ? static_cast<unsigned char>(plain[i + k]) : 0u);
-      for (std::size_t k = 0; k < 4; ++k) encoded += k <= n ? alphabet[(v >> (18 - 6 * k)) & 63] : '=';
-    }
+    const auto encoded = imagepull::detail::base64_encode(plain, imagepull::detail::base64_standard);
     std::ofstream(config_dir + "/config.json") << fmt::format(R"({{"auths":{{"{}":{{"auth":"{}"}}}}}})", registry, encoded);
   }
   REQUIRE(setenv("DOCKER_CONFIG", config_dir.c_str(), 1) == 0);

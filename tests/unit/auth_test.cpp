@@ -61,7 +61,7 @@ std::optional<std::string> decode_base64url(std::string_view text) {
 }
 
 std::string base64(std::string_view data) {
-  return imagepull::docker::detail::base64_encode(data, imagepull::docker::detail::base64_standard);
+  return imagepull::detail::base64_encode(data, imagepull::detail::base64_standard);
 }
 
 // bool results, so that a failing check prints no secret.
