@@ -43,9 +43,10 @@ void decode_and_render(benchmark::State& state, MakePolicy make_policy) {
   for (auto _ : state) {
     auto policy = make_policy(out);
     imagepull::message_decoder decoder;
+    const auto show = [&](const imagepull::json_message& m) { policy.on_message(m); };
     for (const auto& chunk : in.chunks)
-      if (!decoder.feed(chunk, [&](const imagepull::json_message& m) { policy.on_message(m); })) std::abort();
-    if (!decoder.finish()) std::abort();
+      if (!decoder.feed(chunk, show)) std::abort();
+    if (!decoder.finish(show)) std::abort();
   }
   const auto iterations = static_cast<std::int64_t>(state.iterations());
   state.SetBytesProcessed(iterations * static_cast<std::int64_t>(in.bytes));

@@ -59,12 +59,12 @@ int main(int argc, char** argv) {
   imagepull::message_decoder decoder;
   bench::synthetic_stream source(wanted);
   std::uint64_t fed = 0;
+  const auto show = [&](const imagepull::json_message& m) { display.on_message(m); };
   for (auto chunk = source.next(); !chunk.empty(); chunk = source.next()) {
     fed += chunk.size();
-    if (auto ok = decoder.feed(chunk, [&](const imagepull::json_message& m) { display.on_message(m); }); !ok)
-      return decode_failed(ok.error());
+    if (auto ok = decoder.feed(chunk, show); !ok) return decode_failed(ok.error());
   }
-  if (auto ok = decoder.finish(); !ok) return decode_failed(ok.error());
+  if (auto ok = decoder.finish(show); !ok) return decode_failed(ok.error());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print("stream {}: fed {} bytes ({} messages, {} bytes rendered) in {:.2f} s ({:.0f} MB/s); "
              "peak RSS {} KiB ({} KiB before feeding)\n",

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -30,12 +31,12 @@ namespace {
 
 constexpr int exit_failed = 1;
 constexpr int exit_usage = 2;
-constexpr int exit_interrupted = 130;
 
 constexpr std::string_view usage_text = R"(usage: imagepull [options] IMAGE...
 
 Makes each IMAGE present on the daemon, pulling the ones that are missing.
-Exits 0 when all are present, 1 when any failed, 2 on a usage error, 130 when interrupted.
+Exits 0 when all are present, 1 when any failed, 2 on a usage error, 130 when interrupted
+(143 on SIGTERM); a second Ctrl-C ends it at once.
 
 options:
   --host URL           daemon (unix://PATH or tcp://HOST:PORT); default: $DOCKER_HOST,
@@ -124,7 +125,11 @@ public:
     std::fwrite(text.data(), 1, text.size(), stream);
     std::fflush(stream);
   }
-  void event(const nlohmann::json& e) { line(stdout, e.dump() + "\n"); }
+  // Image names and messages come from the command line and the daemon: bytes that are not
+  // UTF-8 are replaced rather than allowed to stop the output.
+  void event(const nlohmann::json& e) {
+    line(stdout, e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  }
   bool json() const noexcept { return json_; }
 
 private:
@@ -243,10 +248,13 @@ public:
     sigaddset(&signals_, SIGUSR1);  // our own wake-up at exit
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
     thread_ = std::thread([this] {
-      int received = 0;
-      while (sigwait(&signals_, &received) == 0 && received == SIGUSR1 && !done_) {}
-      if (received != SIGUSR1) {
-        interrupted_ = true;
+      for (int received = 0; sigwait(&signals_, &received) == 0;) {
+        if (received == SIGUSR1) {
+          if (done_) return;
+          continue;
+        }
+        if (signal_ != 0) std::_Exit(128 + received);  // asked twice: stop waiting for a clean end
+        signal_ = received;
         stop_.request_stop();
       }
     });
@@ -257,12 +265,13 @@ public:
     thread_.join();
   }
   std::stop_token token() const { return stop_.get_token(); }
-  bool interrupted() const { return interrupted_; }
+  /// 0, or the exit code for the signal that interrupted: 130 for SIGINT, 143 for SIGTERM.
+  int exit_code() const { return signal_ != 0 ? 128 + signal_ : 0; }
 
 private:
   sigset_t signals_{};
   std::stop_source stop_;
-  std::atomic<bool> interrupted_ = false;
+  std::atomic<int> signal_ = 0;
   std::atomic<bool> done_ = false;
   std::thread thread_;
 };
@@ -313,7 +322,7 @@ int main(int argc, char** argv) {
         }
       });
   }
-  if (interrupt.interrupted()) return exit_interrupted;
+  if (const int code = interrupt.exit_code(); code != 0) return code;
   for (const auto& o : outcomes)
     if (!o.result) return exit_failed;
   return 0;

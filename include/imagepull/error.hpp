@@ -140,10 +140,11 @@ constexpr errc http_status_meaning(int status) noexcept {
   }
 }
 
-// Only errno values whose meaning is unambiguous; the rest stay unclassified.
+// Only errno values whose meaning is unambiguous; the rest stay unclassified. ENOENT is left
+// out on purpose: a missing socket, program or file is not a missing image, and is_not_found
+// is what decides to pull.
 constexpr std::optional<errc> errno_meaning(int value) noexcept {
   switch (value) {
-    case ENOENT: return errc::not_found;
     case EEXIST: return errc::already_exists;
     case EINVAL: return errc::invalid_argument;
     case EACCES:
@@ -352,7 +353,8 @@ struct error_node {
 /// @brief The general constructor of a link; wrap, join and error's constructors use it.
 inline error make_link(std::error_code code, std::string message, std::source_location where,
                        std::vector<error> causes) {
-  return error{std::make_shared<const detail::error_node>(code, std::move(message), where, std::move(causes))};
+  // Created mutable and held as const: the destructor may then take its causes apart.
+  return error{std::make_shared<detail::error_node>(code, std::move(message), where, std::move(causes))};
 }
 
 inline error::error(std::error_code code, std::string message, std::source_location where)

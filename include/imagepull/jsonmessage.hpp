@@ -206,9 +206,39 @@ public:
 
 }  // namespace detail
 
+namespace detail {
+
+/// @brief Deepest nesting of arrays and objects accepted in a message; real ones reach 3.
+inline constexpr std::size_t max_json_depth = 64;
+
+// True when brackets nest deeper than limit outside strings. Checked before parsing because
+// printing a value again (aux) recurses once per level: a hostile line must not reach that.
+inline bool nests_deeper_than(std::string_view text, std::size_t limit) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace detail
+
 /// @brief Parses one line of a pull stream; the error says what is wrong with it.
 /// The message's own failure() is not checked here.
 inline expected<json_message, std::string> parse_json_message(std::string_view line) {
+  if (detail::nests_deeper_than(line, detail::max_json_depth))
+    return unexpected(fmt::format("nested deeper than {} levels", detail::max_json_depth));
   auto object = detail::ordered_json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded()) {
     detail::syntax_error_reader reader;
@@ -256,14 +286,19 @@ public:
     return {};
   }
 
-  /// @brief Ends the stream: a last line without its newline means the stream was cut short.
-  expected<void, error> finish() {
+  /// @brief Ends the stream. A last line without its newline counts when it is a whole message
+  /// (as for Go's decoder, which needs no newline); a partial one means the stream was cut short.
+  template <class OnMessage>
+    requires std::invocable<OnMessage&, const json_message&>
+  expected<void, error> finish(OnMessage&& on_message) {
     if (failed_) return unexpected(*failed_);
-    if (pending_.find_first_not_of(" \t\r") != std::string::npos)
+    if (pending_.find_first_not_of(" \t\r") == std::string::npos) return {};
+    if (!parse_json_message(pending_))
       return fail(error(errc::data_loss, fmt::format("pull stream ended in the middle of line {} "
                                                      "({} bytes without a newline)",
                                                      lines_ + 1, pending_.size())));
-    return {};
+    const std::string last = std::exchange(pending_, {});
+    return handle_line(last, on_message);
   }
 
   /// @brief How many lines have been completed so far.

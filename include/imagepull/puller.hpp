@@ -25,6 +25,7 @@ struct image_info {
   std::int64_t size = 0;
   std::string os{};
   std::string architecture{};
+  std::string variant{};
 };
 
 /// @brief Registry credentials for one pull. Never formatted, logged or put in an error.

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -294,22 +296,45 @@ TEST_CASE("cli: --policy never and --quiet") {
   CHECK(present(host, image));
 }
 
-TEST_CASE("cli: Ctrl-C cancels a pull in progress and exits 130") {
+TEST_CASE("cli: Ctrl-C (or SIGTERM) cancels a pull in progress and exits 130 (143)") {
   const auto host = env("IMAGEPULL_E2E_DOCKER_HOST");
   const slow_relay relay;
   const auto image = relay.image("multi:1");
-  remove_image(host, image);
-  bool signalled = false;
-  const auto r = run_cli({"--host", host, image}, [&](pid_t pid, const std::string& out) {
-    if (!signalled && out.find("Pulling fs layer") != std::string::npos) {
-      signalled = true;
-      kill(pid, SIGINT);
-    }
-  });
-  REQUIRE(signalled);
-  CHECK(r.exit_code == 130);
-  CHECK(r.err.find("canceled") != std::string::npos);
-  CHECK_FALSE(present(host, image));
+  for (const auto& [signal, exit_code] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
+    CAPTURE(signal);
+    remove_image(host, image);
+    bool signalled = false;
+    const auto r = run_cli({"--host", host, image}, [&](pid_t pid, const std::string& out) {
+      if (!signalled && out.find("Pulling fs layer") != std::string::npos) {
+        signalled = true;
+        kill(pid, signal);
+      }
+    });
+    REQUIRE(signalled);
+    CHECK(r.exit_code == exit_code);
+    CHECK(r.err.find("canceled") != std::string::npos);
+    CHECK_FALSE(present(host, image));
+  }
+}
+
+TEST_CASE("cli: --timeout also bounds a daemon that never answers") {
+  // A socket that accepts connections (the kernel's backlog does) and never says a word.
+  const auto path = env("IMAGEPULL_E2E_DIR") + "/silent.sock";
+  const int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  REQUIRE(path.size() < sizeof addr.sun_path);
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(listener, 8) == 0);
+  const auto r = run_cli({"--host", "unix://" + path, "--json", "--timeout", "1", "x:1"});
+  close(listener);
+  CHECK(r.exit_code == 1);
+  const auto results = results_of(json_lines(r.out));
+  REQUIRE(results.size() == 1);
+  CHECK(results[0]["category"] == "deadline_exceeded");
+  CHECK(r.err.find("timed out after 1s") != std::string::npos);
 }
 
 TEST_CASE("cli: --timeout ends a stalled pull as deadline_exceeded") {

@@ -104,6 +104,28 @@ TEST_CASE("a multi-layer image is pulled with progress for every layer") {
   }
 }
 
+TEST_CASE("an image present for another platform is pulled for the one asked, and checked after") {
+  // The seeded images are for the host's platform only: asking for another one must never
+  // end as a success, on either daemon, whether the image was there before or not.
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/demo:1";
+  for (const auto& d : daemons) {
+    CAPTURE(d.name);
+    auto client = connect_to(d);
+    REQUIRE(pull_image(client, image));
+    const auto host_platform = platform_of(*client.image_inspect(*reference::parse(image)));
+    const auto other = host_platform.architecture == "arm64" ? "linux/amd64" : "linux/arm64";
+    pull_image_options options;
+    options.request.platform = other;
+    const auto result = pull_image(client, image, options);
+    REQUIRE_FALSE(result);
+    CHECK(is_not_found(result.error()));
+    CHECK(what(result).find(fmt::format("the image there is for {}, not for {}", to_string(host_platform), other)) !=
+          std::string::npos);
+    options.request.platform = to_string(host_platform);
+    CHECK(pull_image(client, image, options));
+  }
+}
+
 TEST_CASE("a tag the registry does not have is not_found on both daemons") {
   // Docker answers 404 before any stream; Podman answers 200 and reports it inside the stream.
   const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/demo:no-such-tag";

@@ -41,7 +41,7 @@ outcome decode(std::string_view stream, const std::vector<std::size_t>& pieces) 
       return out;
     }
   }
-  if (auto finished = decoder.finish(); !finished) out.error = finished.error().what();
+  if (auto finished = decoder.finish(keep); !finished) out.error = finished.error().what();
   return out;
 }
 

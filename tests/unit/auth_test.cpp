@@ -487,8 +487,9 @@ TEST_CASE("a failing credential helper is an error of the right category that ho
     return found.error();
   };
 
-  SUBCASE("missing: not_found, naming the program") {
-    check_error(lookup_error("nonexistent"), imagepull::is_not_found, "docker-credential-nonexistent");
+  SUBCASE("missing: failed_precondition (never not_found: that would mean a missing image), naming the program") {
+    check_error(lookup_error("nonexistent"), imagepull::is_failed_precondition, "docker-credential-nonexistent");
+    CHECK_FALSE(imagepull::is_not_found(lookup_error("nonexistent")));
   }
   SUBCASE("not executable: permission_denied") {
     path.add("noexec", answer_script(), fs::perms::owner_read | fs::perms::owner_write);

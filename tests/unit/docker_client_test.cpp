@@ -303,11 +303,12 @@ TEST_CASE("DOCKER_HOST and friends, as the Docker CLI reads them") {
   }
   SUBCASE("ssh and npipe are not implemented; nonsense is invalid") {
     const std::pair<const char*, errc> table[] = {
-        {"ssh://user@host", errc::not_implemented}, {"npipe:////./pipe/docker_engine", errc::not_implemented},
+        {"ssh://host", errc::not_implemented}, {"npipe:////./pipe/docker_engine", errc::not_implemented},
         {"http://host:2375", errc::invalid_argument}, {"unix://relative.sock", errc::invalid_argument},
         {"tcp://", errc::invalid_argument},            {"tcp://host:99999", errc::invalid_argument},
         {"tcp://host:2375?x=1", errc::invalid_argument}, {"tcp://[::1", errc::invalid_argument},
         {"tcp://a b:1", errc::invalid_argument},       {"/var/run/docker.sock", errc::invalid_argument},
+        {"tcp://h\xff:1", errc::invalid_argument},
     };
     for (const auto& [host, meaning] : table) {
       CAPTURE(host);
@@ -316,6 +317,15 @@ TEST_CASE("DOCKER_HOST and friends, as the Docker CLI reads them") {
       REQUIRE_FALSE(ep);
       CHECK(resolve(ep.error()) == meaning);
       CHECK(ep.error().what().find(host) != std::string::npos);
+    }
+  }
+  SUBCASE("a password in DOCKER_HOST is never shown") {
+    for (const char* host : {"tcp://user:s3cret@127.0.0.1:1", "ssh://user:s3cret@host"}) {
+      vars["DOCKER_HOST"] = host;
+      const auto ep = docker::endpoint_from_environment(env);
+      REQUIRE_FALSE(ep);
+      CHECK(ep.error().what().find("s3cret") == std::string::npos);
+      CHECK(ep.error().what().find("…@") != std::string::npos);
     }
   }
 }

@@ -24,7 +24,7 @@ decoded decode(const std::vector<std::string_view>& chunks, std::size_t max_line
     out.result = decoder.feed(chunk, [&](const json_message& m) { out.messages.push_back(m); });
     if (!out.result) return out;
   }
-  out.result = decoder.finish();
+  out.result = decoder.finish([&](const json_message& m) { out.messages.push_back(m); });
   return out;
 }
 
@@ -182,7 +182,7 @@ TEST_CASE("after an error the decoder keeps answering with it") {
   const auto none = [](const json_message&) { FAIL("no message expected"); };
   REQUIRE_FALSE(decoder.feed("{\"error\":\"first\"}\n", none));
   CHECK(text_of(decoder.feed("{\"status\":\"fine\"}\n", none)) == "first");
-  CHECK(text_of(decoder.finish()) == "first");
+  CHECK(text_of(decoder.finish(none)) == "first");
 }
 
 TEST_CASE("blank lines and \\r\\n endings are accepted") {
@@ -202,6 +202,34 @@ TEST_CASE("a malformed line is a data_loss error naming the line") {
     CHECK(text_of(out.result).starts_with("pull stream line 2 is malformed: "));
     CHECK(out.messages.size() == 1);
   }
+}
+
+TEST_CASE("a whole last message without its newline counts, its error included") {
+  for (const auto& chunks : cuttings("{\"status\":\"a\"}\n{\"status\":\"b\"}")) {
+    const auto out = decode(chunks);
+    REQUIRE(out.result);
+    REQUIRE(out.messages.size() == 2);
+    CHECK(out.messages[1].status == "b");
+  }
+  for (const auto& chunks : cuttings("{\"status\":\"a\"}\n{\"errorDetail\":{\"message\":\"manifest unknown\"}}")) {
+    const auto out = decode(chunks);
+    REQUIRE_FALSE(out.result);
+    CHECK(text_of(out.result) == "manifest unknown");
+    CHECK(is_not_found(out.result.error()));
+  }
+}
+
+TEST_CASE("a message nested absurdly deep is malformed, and nothing recurses on it") {
+  const std::string deep = "{\"aux\":" + std::string(100000, '[') + std::string(100000, ']') + "}\n";
+  const auto out = decode({deep, "{\"status\":\"after\"}\n"});
+  REQUIRE_FALSE(out.result);
+  CHECK(text_of(out.result) == "pull stream line 1 is malformed: nested deeper than 64 levels");
+  CHECK(out.messages.empty());
+  // Brackets inside strings are text, not nesting.
+  const auto text = parse_json_message("{\"status\":\"" + std::string(100, '[') + "\\\"[\"}");
+  REQUIRE(text);
+  CHECK(text->status == std::string(100, '[') + "\"[");
+  CHECK(parse_json_message("{\"aux\":" + std::string(63, '[') + std::string(63, ']') + "}"));
 }
 
 TEST_CASE("a stream cut short in the middle of a line is an error") {
@@ -246,7 +274,7 @@ TEST_CASE("a long stream of messages decodes with the line count kept") {
   std::size_t seen = 0;
   const std::string line = "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1,\"total\":2},\"id\":\"abc\"}\n";
   for (int i = 0; i < 100000; ++i) REQUIRE(decoder.feed(line, [&](const json_message&) { ++seen; }));
-  CHECK(decoder.finish());
+  CHECK(decoder.finish([&](const json_message&) { ++seen; }));
   CHECK(seen == 100000);
   CHECK(decoder.lines() == 100000);
 }

@@ -32,8 +32,9 @@ using std::chrono::system_clock;
 
 void feed(const std::string& stream, auto& policy) {
   message_decoder decoder;
-  REQUIRE(decoder.feed(stream, [&](const json_message& m) { policy.on_message(m); }));
-  REQUIRE(decoder.finish());
+  const auto show = [&](const json_message& m) { policy.on_message(m); };
+  REQUIRE(decoder.feed(stream, show));
+  REQUIRE(decoder.finish(show));
 }
 
 std::string rendered(const std::string& stream, display_options options) {

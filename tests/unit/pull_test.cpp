@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -98,7 +100,6 @@ TEST_CASE("a not-found anywhere in inspect's chain drives a pull") {
       join(error(errc::unavailable, "mirror down"), wrap(error(errc::not_found, "no such image"), "wrapped")),
       error(http_error_code(404), "plain 404"),
       error(registry_errc::manifest_unknown, "manifest unknown"),
-      error(std::make_error_code(std::errc::no_such_file_or_directory), "from the OS"),
   };
   for (const auto& cause : not_found_forms) {
     CAPTURE(cause.what());
@@ -303,4 +304,106 @@ TEST_CASE("an unset fake behaviour fails loudly") {
   REQUIRE_FALSE(result);
   CHECK(is_not_implemented(result.error()));
   CHECK(what(result) == "failed to inspect image \"postgres:16\": fake_puller.inspect is not set");
+}
+
+TEST_CASE("platforms are normalized as containerd does, and matched") {
+  CHECK(parse_platform("linux/amd64") == platform{"linux", "amd64", ""});
+  CHECK(parse_platform("Linux/x86_64") == platform{"linux", "amd64", ""});
+  CHECK(parse_platform("linux/aarch64") == platform{"linux", "arm64", ""});
+  CHECK(parse_platform("linux/arm64/v8") == platform{"linux", "arm64", ""});
+  CHECK(parse_platform("linux/armhf") == platform{"linux", "arm", "v7"});
+  CHECK(parse_platform("linux/arm/7") == platform{"linux", "arm", "v7"});
+  CHECK(parse_platform("linux") == platform{"linux", "", ""});
+  CHECK(to_string(parse_platform("linux/arm/v6")) == "linux/arm/v6");
+
+  const image_info amd64{.id = "sha256:1", .os = "linux", .architecture = "amd64"};
+  const image_info armv7{.id = "sha256:2", .os = "linux", .architecture = "arm", .variant = "v7"};
+  CHECK(serves(amd64, parse_platform("linux/amd64")));
+  CHECK(serves(amd64, parse_platform("linux/x86_64")));
+  CHECK_FALSE(serves(amd64, parse_platform("linux/arm64")));
+  CHECK_FALSE(serves(amd64, parse_platform("windows/amd64")));
+  CHECK(serves(armv7, parse_platform("linux/arm")));
+  CHECK_FALSE(serves(armv7, parse_platform("linux/arm/v6")));
+  CHECK(serves(image_info{.id = "sha256:3"}, parse_platform("linux/arm64")));  // says nothing: taken as is
+}
+
+TEST_CASE("an image present for another platform is pulled, and must be right afterwards") {
+  const image_info amd64{.id = "sha256:amd", .os = "linux", .architecture = "amd64"};
+  const image_info arm64{.id = "sha256:arm", .os = "linux", .architecture = "arm64"};
+  pull_image_options options;
+  options.request.platform = "linux/arm64";
+  fake_puller puller;
+  puller.pull = streams({ok_stream});
+
+  SUBCASE("present for amd64, arm64 asked: pulled") {
+    puller.inspect = [&](const reference&) -> expected<image_info, error> {
+      return puller.count("image_pull") == 0 ? amd64 : arm64;
+    };
+    const auto result = pull_image(puller, "postgres:16", options);
+    REQUIRE(result);
+    CHECK(result->pulled);
+    CHECK(result->image.id == "sha256:arm");
+  }
+  SUBCASE("the daemon keeps the wrong one: an error, never a success") {
+    puller.inspect = [&](const reference&) -> expected<image_info, error> { return amd64; };
+    const auto result = pull_image(puller, "postgres:16", options);
+    REQUIRE_FALSE(result);
+    CHECK(is_not_found(result.error()));
+    CHECK(what(result) == "failed to pull image \"postgres:16\": the pull ended without an error but the image is "
+                          "not present: the image there is for linux/amd64, not for linux/arm64");
+  }
+  SUBCASE("policy never: not present for that platform") {
+    puller.inspect = [&](const reference&) -> expected<image_info, error> { return amd64; };
+    options.policy = pull_policy::never;
+    const auto result = pull_image(puller, "postgres:16", options);
+    REQUIRE_FALSE(result);
+    CHECK(is_not_found(result.error()));
+    CHECK(puller.count("image_pull") == 0);
+  }
+  SUBCASE("no platform asked: whatever is there is fine") {
+    puller.inspect = [&](const reference&) -> expected<image_info, error> { return amd64; };
+    CHECK(pull_image(puller, "postgres:16"));
+  }
+}
+
+TEST_CASE("no exception escapes pull_image") {
+  struct throwing_progress {
+    void on_message(const json_message&) { throw std::runtime_error("boom"); }
+  };
+  fake_puller puller;
+  puller.inspect = missing();
+  puller.pull = streams({ok_stream});
+  const auto result = pull_image(puller, "postgres:16", {}, throwing_progress{});
+  REQUIRE_FALSE(result);
+  CHECK(is_internal(result.error()));
+  CHECK(what(result) == "failed to pull image \"postgres:16\": unexpected exception: boom");
+
+  fake_puller throwing;
+  throwing.inspect = [](const reference&) -> expected<image_info, error> { throw std::bad_alloc(); };
+  const auto thrown = pull_image(throwing, "postgres:16");
+  REQUIRE_FALSE(thrown);
+  CHECK(is_internal(thrown.error()));
+}
+
+namespace {
+// A puller that can be cancelled while it inspects, as docker::client can.
+struct cancellable_inspect {
+  std::vector<bool> stop_possible;
+  expected<image_info, error> image_inspect(const reference&) { return unexpected(error(errc::internal, "not this one")); }
+  expected<image_info, error> image_inspect(const reference&, const std::stop_token& stop) {
+    stop_possible.push_back(stop.stop_possible());
+    return image_info{.id = "sha256:1"};
+  }
+  expected<void, error> image_pull(const reference&, const pull_options&, const chunk_sink&) { return {}; }
+};
+static_assert(ImagePuller<cancellable_inspect>);
+}  // namespace
+
+TEST_CASE("a puller that can be cancelled while it inspects gets the caller's stop token") {
+  std::stop_source caller;
+  cancellable_inspect puller;
+  pull_image_options options;
+  options.request.stop = caller.get_token();
+  REQUIRE(pull_image(puller, "postgres:16", options));
+  CHECK(puller.stop_possible == std::vector<bool>{true});
 }

@@ -154,7 +154,7 @@ inline std::string encode_registry_auth(const registry_auth& auth) {
 ///
 /// Error categories. load: a malformed or oversized file is invalid_argument; an unreadable one
 /// keeps its errno (EACCES: permission_denied). lookup, when a helper is asked: not on PATH
-/// not_found; not executable permission_denied; a name with '/' invalid_argument; failed
+/// failed_precondition; not executable permission_denied; a name with '/' invalid_argument; failed
 /// (non-zero exit, killed) unavailable; a malformed answer data_loss; more than
 /// max_helper_output bytes resource_exhausted; not finished in time deadline_exceeded.
 class credential_store {

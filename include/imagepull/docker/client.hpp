@@ -5,6 +5,7 @@
 #include "imagepull/config.hpp"
 #include "imagepull/daemon_error.hpp"
 #include "imagepull/docker/auth.hpp"
+#include "imagepull/docker/host.hpp"
 #include "imagepull/error.hpp"
 #include "imagepull/puller.hpp"
 #include "imagepull/reference.hpp"
@@ -16,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,7 +41,7 @@ struct client_options {
 
 namespace detail {
 
-// "1.41" → 1041, so versions compare as numbers; 0 when it is not a version.
+// "1.41" → 1041, so versions compare as numbers (v must pass is_api_version).
 inline int version_number(std::string_view v) noexcept {
   int major = 0, minor = 0;
   const auto dot = v.find('.');
@@ -97,6 +99,7 @@ inline expected<image_info, error> parse_image_info(std::string_view body) {
   if (!text("Id", info.id)) return malformed("Id is not a string");
   if (!text("Os", info.os)) return malformed("Os is not a string");
   if (!text("Architecture", info.architecture)) return malformed("Architecture is not a string");
+  if (!text("Variant", info.variant)) return malformed("Variant is not a string");
   if (!list("RepoTags", info.repo_tags)) return malformed("RepoTags is not a list of strings");
   if (!list("RepoDigests", info.repo_digests)) return malformed("RepoDigests is not a list of strings");
   if (const auto it = json.find("Size"); it != json.end() && !it->is_null()) {
@@ -121,14 +124,17 @@ public:
       : transport_(std::move(transport)), options_(std::move(options)), version_(options_.api_version) {}
 
   /// @brief GET /images/{name}/json. A missing image is an error that is_not_found.
-  expected<image_info, error> image_inspect(const reference& ref) {
-    auto version = api_version();
+  expected<image_info, error> image_inspect(const reference& ref) { return image_inspect(ref, {}); }
+
+  /// @brief The same, cancelled when stop is requested (pull_image passes its own token).
+  expected<image_info, error> image_inspect(const reference& ref, const std::stop_token& stop) {
+    auto version = api_version(stop);
     if (!version) return unexpected(std::move(version.error()));
     const auto target = fmt::format("/v{}/images/{}/json", *version,
                                     transport::percent_encode(ref.api_inspect_name(), "/:@"));
     std::string body;
     bool oversized = false;
-    auto head = send({"GET", target, {}, {}}, [&](const transport::response_head&, std::string_view chunk) {
+    auto head = send({"GET", target, {}, stop}, [&](const transport::response_head&, std::string_view chunk) {
       if (body.size() + chunk.size() > options_.max_inspect_body) oversized = true;
       if (!oversized) body.append(chunk);
     });
@@ -144,7 +150,7 @@ public:
   /// answer before the stream (Docker's 404 for a missing tag, 500 for a refused login) is
   /// returned here; an error inside the stream is for the caller's decoder.
   expected<void, error> image_pull(const reference& ref, const pull_options& options, const chunk_sink& sink) {
-    auto version = api_version();
+    auto version = api_version(options.stop);
     if (!version) return unexpected(std::move(version.error()));
     std::string target = fmt::format("/v{}/images/create?fromImage={}&tag={}", *version,
                                      transport::percent_encode(ref.api_from_image()),
@@ -174,17 +180,17 @@ public:
 
   /// @brief The API version in use: pinned, or negotiated once through /_ping (HEAD, then GET)
   /// as the Docker CLI does: the daemon's version when older than ours, else ours.
-  expected<std::string, error> api_version() {
+  expected<std::string, error> api_version(const std::stop_token& stop = {}) {
     if (!version_.empty()) return version_;
     std::string offered;
     for (const char* method : {"HEAD", "GET"}) {
-      auto head = send({method, "/_ping", {}, {}}, [](const transport::response_head&, std::string_view) {});
+      auto head = send({method, "/_ping", {}, stop}, [](const transport::response_head&, std::string_view) {});
       if (!head) return unexpected(std::move(head.error()));
       offered = head->header("Api-Version");
       if (!offered.empty()) break;
     }
     if (offered.empty()) offered = "1.24";  // a daemon that does not say is an old one
-    if (detail::version_number(offered) == 0)
+    if (!detail::is_api_version(offered))
       return unexpected(error(errc::internal, fmt::format("the daemon at {} reports an invalid API version \"{}\"",
                                                           options_.daemon, detail::excerpt(offered))));
     version_ = detail::version_number(offered) < detail::version_number(max_api_version) ? offered

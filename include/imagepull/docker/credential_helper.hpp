@@ -294,8 +294,8 @@ inline expected<helper_output, error> run_helper(const std::string& program, std
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
   pid_t pid = 0;
   status = ::posix_spawnp(&pid, program.c_str(), &actions.value, &attributes.value, argv, environ);
-  if (status == ENOENT)
-    return unexpected<error>(make_error(std::error_code(status, std::generic_category()),
+  if (status == ENOENT)  // not installed: the setup is wrong, which is not a missing image
+    return unexpected<error>(make_error(to_error_code(errc::failed_precondition),
                                         "credential helper {} is not on PATH", quote(program)));
   if (status != 0)
     return unexpected<error>(os_error(status, fmt::format("cannot run credential helper {}", quote(program))));

@@ -32,9 +32,18 @@ using environment = std::function<const char*(const char* name)>;
 
 namespace detail {
 
+// The host as it may be shown: a "user:password@" part is replaced, it may hold a secret.
+inline std::string shown_host(std::string_view host) {
+  const auto scheme = host.find("://");
+  const auto at = host.find('@', scheme == std::string_view::npos ? 0 : scheme + 3);
+  if (scheme == std::string_view::npos || at == std::string_view::npos) return std::string(host);
+  return fmt::format("{}://…@{}", host.substr(0, scheme), host.substr(at + 1));
+}
+
 inline unexpected<error> invalid_host(std::string_view host, std::string_view reason,
                                       std::source_location where = std::source_location::current()) {
-  return unexpected(error(errc::invalid_argument, fmt::format("invalid DOCKER_HOST \"{}\": {}", host, reason), where));
+  return unexpected(
+      error(errc::invalid_argument, fmt::format("invalid DOCKER_HOST \"{}\": {}", shown_host(host), reason), where));
 }
 
 inline bool is_api_version(std::string_view v) noexcept {
@@ -64,7 +73,8 @@ inline expected<endpoint, error> parse_tcp(endpoint ep, std::string_view address
   }
   if (host.empty()) return invalid_host(ep.host, "no host");
   for (const char c : host)
-    if (c == '/' || c == '?' || c == '#' || c == '@' || static_cast<unsigned char>(c) <= ' ')
+    if (c == '/' || c == '?' || c == '#' || c == '@' || static_cast<unsigned char>(c) <= ' ' ||
+        static_cast<unsigned char>(c) >= 0x7f)
       return invalid_host(ep.host, "bad character in the host");
   int number = 0;
   if (port.empty()) {
@@ -119,8 +129,8 @@ inline expected<endpoint, error> parse_endpoint(std::string_view host, const env
   if (host.starts_with("tcp://")) return detail::parse_tcp(std::move(ep), host.substr(6));
   if (host.starts_with("ssh://") || host.starts_with("npipe://"))
     return unexpected(error(errc::not_implemented,
-                            fmt::format("DOCKER_HOST \"{}\": {} is not supported; use unix:// or tcp://", host,
-                                        host.substr(0, host.find(':')))));
+                            fmt::format("DOCKER_HOST \"{}\": {} is not supported; use unix:// or tcp://",
+                                        detail::shown_host(host), host.substr(0, host.find(':')))));
   return detail::invalid_host(host, "expected unix://PATH or tcp://HOST:PORT");
 }
 

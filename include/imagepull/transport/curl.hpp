@@ -137,12 +137,13 @@ public:
     const CURLcode code = curl_easy_perform(h);
     long opened = 0;
     if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK) connections_opened_ += static_cast<std::size_t>(opened);
+    long os_error = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_error);
+    curl_easy_reset(h);  // the handle must not keep pointers into this call's state
     // Exceptions must not unwind through libcurl's C frames: the callbacks park them here.
     if (state.exception) std::rethrow_exception(state.exception);
     if (code != CURLE_OK) {
       std::string detail = state.message[0] ? state.message : curl_easy_strerror(code);
-      long os_error = 0;
-      curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_error);
       // On a socket, curl's own words name a nominal "localhost port 80": say what really failed.
       if (code == CURLE_COULDNT_CONNECT && !options_.unix_socket.empty())
         detail = fmt::format("cannot connect to the socket {}", options_.unix_socket);

@@ -6,6 +6,7 @@
 #include "imagepull/error.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <concepts>
 #include <functional>
 #include <stop_token>
@@ -33,7 +34,7 @@ struct response_head {
   std::string_view header(std::string_view name) const noexcept {
     for (const auto& [key, value] : headers)
       if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-            return (a | 0x20) == (b | 0x20);
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
           }))
         return value;
     return {};
