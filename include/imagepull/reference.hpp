@@ -17,6 +17,7 @@
 #pragma once
 
 #include "imagepull/config.hpp"
+#include "imagepull/detail/quote.hpp"
 #include "imagepull/error.hpp"  // also brings <fmt/format.h>
 
 #include <algorithm>
@@ -29,6 +30,8 @@ namespace imagepull {
 
 namespace detail::ref {
 
+using detail::quote;
+
 inline constexpr std::string_view default_domain = "docker.io";
 inline constexpr std::string_view legacy_default_domain = "index.docker.io";
 inline constexpr std::string_view official_prefix = "library/";
@@ -36,7 +39,6 @@ inline constexpr std::string_view default_tag = "latest";
 inline constexpr std::string_view localhost = "localhost";
 inline constexpr std::size_t max_path_length = 255;  // distribution counts the path only, not the domain
 inline constexpr std::size_t max_tag_length = 128;
-inline constexpr std::size_t max_quoted = 120;  // longer inputs are cut in error messages
 
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
@@ -62,28 +64,6 @@ constexpr std::size_t digest_hex_length(std::string_view algorithm) noexcept {
   if (algorithm == "sha384") return 96;
   if (algorithm == "sha512") return 128;
   return 0;
-}
-
-/// @brief s in double quotes, safe to print: quotes, backslashes and non-printable bytes are
-/// escaped, and a long s is cut, so an error message can never carry terminal control sequences.
-inline std::string quote(std::string_view s) {
-  std::string out;
-  out.reserve(std::min(s.size(), max_quoted) + 24);
-  out += '"';
-  for (const char ch : s.substr(0, max_quoted)) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += ch;
-    } else {
-      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
-    }
-  }
-  out += '"';
-  if (s.size() > max_quoted) fmt::format_to(std::back_inserter(out), "... ({} bytes)", s.size());
-  return out;
 }
 
 /// @brief A character for a message; only called with printable ASCII (checked first).

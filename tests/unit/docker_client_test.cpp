@@ -150,7 +150,7 @@ TEST_CASE("image_inspect") {
     auto c = make_client({answer{502, {}, {"<html>bad\ngateway</html>"}}});
     const auto info = c.image_inspect(parsed("x:1"));
     REQUIRE_FALSE(info);
-    CHECK(info.error().what() == "the daemon answered HTTP 502: <html>bad gateway</html>");
+    CHECK(info.error().what() == "the daemon answered HTTP 502: \"<html>bad\\x0agateway</html>\"");
     CHECK(is(info.error(), http_error_code(502)));
   }
   SUBCASE("an empty error answer") {
@@ -237,7 +237,7 @@ TEST_CASE("image_pull") {
     docker::client<scripted_transport> c(std::move(t), {.daemon = "d", .api_version = "1.41", .max_error_body = 150});
     const auto pulled = c.image_pull(parsed("x:1"), options, collect);
     REQUIRE_FALSE(pulled);
-    CHECK(pulled.error().what().starts_with("the daemon answered HTTP 500 with an oversized body: xxxx"));
+    CHECK(pulled.error().what().starts_with("the daemon answered HTTP 500 with an oversized body: \"xxxx"));
     CHECK(received.empty());
   }
 }

@@ -18,12 +18,12 @@
 #pragma once
 
 #include "imagepull/config.hpp"
-#include "imagepull/error.hpp"
 #include "imagepull/detail/base64.hpp"
+#include "imagepull/detail/json_fields.hpp"
+#include "imagepull/detail/quote.hpp"
 #include "imagepull/docker/credential_helper.hpp"
-#include "imagepull/jsonmessage.hpp"  // Go's rules for reading JSON fields
-#include "imagepull/puller.hpp"       // registry_auth
-#include "imagepull/reference.hpp"    // quoting for messages
+#include "imagepull/error.hpp"
+#include "imagepull/puller.hpp"  // registry_auth
 
 #include <algorithm>
 #include <array>

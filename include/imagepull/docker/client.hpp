@@ -4,6 +4,7 @@
 
 #include "imagepull/config.hpp"
 #include "imagepull/daemon_error.hpp"
+#include "imagepull/detail/quote.hpp"
 #include "imagepull/docker/auth.hpp"
 #include "imagepull/docker/host.hpp"
 #include "imagepull/error.hpp"
@@ -52,14 +53,6 @@ inline int version_number(std::string_view v) noexcept {
   return major * 1000 + minor;
 }
 
-// Printable excerpt of an answer that is not the JSON it should be.
-inline std::string excerpt(std::string_view body, std::size_t limit = 200) {
-  std::string out;
-  for (const char c : body.substr(0, limit)) out += (c >= ' ' && c != 0x7f) ? c : ' ';
-  if (body.size() > limit) out += "…";
-  return out;
-}
-
 // The daemon's {"message": …} (Docker) or {"cause", "message", "response"} (Podman).
 inline error answer_error(int status, std::string_view body, bool truncated) {
   auto json = nlohmann::json::parse(body, nullptr, false);
@@ -69,7 +62,7 @@ inline error answer_error(int status, std::string_view body, bool truncated) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return daemon_error(status, fmt::format("the daemon answered HTTP {} without a message", status));
   return daemon_error(status, fmt::format("the daemon answered HTTP {}{}: {}", status,
-                                          truncated ? " with an oversized body" : "", excerpt(body)));
+                                          truncated ? " with an oversized body" : "", imagepull::detail::quote(body, 200)));
 }
 
 inline expected<image_info, error> parse_image_info(std::string_view body) {
@@ -191,8 +184,8 @@ public:
     }
     if (offered.empty()) offered = "1.24";  // a daemon that does not say is an old one
     if (!detail::is_api_version(offered))
-      return unexpected(error(errc::internal, fmt::format("the daemon at {} reports an invalid API version \"{}\"",
-                                                          options_.daemon, detail::excerpt(offered))));
+      return unexpected(error(errc::internal, fmt::format("the daemon at {} reports an invalid API version {}",
+                                                          options_.daemon, imagepull::detail::quote(offered))));
     version_ = detail::version_number(offered) < detail::version_number(max_api_version) ? offered
                                                                                           : std::string(max_api_version);
     return version_;

@@ -5,9 +5,9 @@
 
 #include "imagepull/config.hpp"
 #include "imagepull/error.hpp"
-#include "imagepull/jsonmessage.hpp"  // Go's rules for reading JSON fields
+#include "imagepull/detail/json_fields.hpp"
+#include "imagepull/detail/quote.hpp"
 #include "imagepull/puller.hpp"       // registry_auth
-#include "imagepull/reference.hpp"    // quoting for messages
 
 #include <algorithm>
 #include <array>
@@ -45,7 +45,7 @@ inline constexpr std::size_t max_helper_output = 1024 * 1024;
 namespace detail {
 
 using imagepull::detail::ordered_json;
-using imagepull::detail::ref::quote;
+using imagepull::detail::quote;
 
 // The protocol's fixed answer for "no credentials for this server" (docker-credential-helpers).
 inline constexpr std::string_view helper_not_found_answer = "credentials not found in native keychain";
