@@ -184,8 +184,9 @@ struct outcome {
 };
 
 ip::expected<ip::pull_result, ip::error> pull_one(const cli& args, const ip::docker::endpoint& endpoint,
+                                                   const ip::docker::credential_store& credentials,
                                                    const std::string& image, console& out, std::stop_token stop) {
-  auto client = ip::docker::connect(endpoint);
+  auto client = ip::docker::connect(endpoint, {.credentials = credentials});
   if (!client) return ip::unexpected(ip::wrap(client.error(), "cannot use the daemon at {}", endpoint.host));
   // A timeout is a stop that says why: the result must read deadline_exceeded, not canceled.
   std::stop_source timed;
@@ -308,6 +309,13 @@ int main(int argc, char** argv) {
     outcomes.push_back({image, ip::unexpected(ip::error(ip::errc::aborted, "not attempted"))});
   }
 
+  // Like the Docker CLI, a config file that cannot be read is a warning: public images still pull.
+  auto credentials = ip::docker::credential_store::load_default();
+  if (!credentials) {
+    fmt::print(stderr, "imagepull: warning: {}; pulling without registry credentials\n", credentials.error());
+    credentials = ip::docker::credential_store{};
+  }
+
   console out(args->json);
   interrupt_watch interrupt;
   std::atomic<std::size_t> next = 0;
@@ -317,7 +325,7 @@ int main(int argc, char** argv) {
       workers.emplace_back([&] {
         for (std::size_t i; (i = next++) < outcomes.size();) {
           auto& o = outcomes[i];
-          o.result = pull_one(*args, *endpoint, o.image, out, interrupt.token());
+          o.result = pull_one(*args, *endpoint, *credentials, o.image, out, interrupt.token());
           report(out, o, args->quiet);
         }
       });

@@ -20,6 +20,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
@@ -391,4 +393,20 @@ TEST_CASE("cli: on a terminal, Docker's display ends with one finished line per 
   CHECK(screen.find("Digest: sha256:") != std::string::npos);
   CHECK(screen.find("Status: Downloaded newer image for " + image) != std::string::npos);
   CHECK(screen.find("exit=0") != std::string::npos);
+}
+
+TEST_CASE("cli: an unreadable Docker config file is a warning, and public images still pull") {
+  const auto host = env("IMAGEPULL_E2E_DOCKER_HOST");
+  const auto image = env("IMAGEPULL_E2E_REGISTRY") + "/other:1";
+  const auto config_dir = env("IMAGEPULL_E2E_DIR") + "/broken-config";
+  std::filesystem::create_directories(config_dir);
+  std::ofstream(config_dir + "/config.json") << "{\"auths\": not json";
+  remove_image(host, image);
+  REQUIRE(setenv("DOCKER_CONFIG", config_dir.c_str(), 1) == 0);
+  const auto r = run_cli({"--host", host, image});
+  unsetenv("DOCKER_CONFIG");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.starts_with("imagepull: warning: "));
+  CHECK(r.err.find("pulling without registry credentials") != std::string::npos);
+  CHECK(present(host, image));
 }

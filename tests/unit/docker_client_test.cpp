@@ -266,6 +266,10 @@ TEST_CASE("DOCKER_HOST and friends, as the Docker CLI reads them") {
     CHECK(ep->base_url == "http://localhost");
     CHECK_FALSE(ep->tls);
   }
+  SUBCASE("unix:// alone is the default socket") {
+    vars["DOCKER_HOST"] = "unix://";
+    CHECK(docker::endpoint_from_environment(env)->socket_path == "/var/run/docker.sock");
+  }
   SUBCASE("tcp with and without a port, IPv6, TLS") {
     vars["DOCKER_HOST"] = "tcp://10.0.0.1";
     CHECK(docker::endpoint_from_environment(env)->base_url == "http://10.0.0.1:2375");

@@ -9,6 +9,7 @@
 #include "imagepull/transport/curl.hpp"
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 namespace imagepull::docker {
@@ -22,6 +23,7 @@ struct connect_options {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::seconds idle_timeout{300};  ///< a pull that receives nothing for this long fails
   bool load_credentials = true;            ///< read the Docker config file for registry logins
+  std::optional<credential_store> credentials{};  ///< when set, used instead of reading the file
 };
 
 /// @brief A client for the daemon at ep, with the Docker config file's credentials.
@@ -38,7 +40,9 @@ inline expected<curl_client, error> connect(const endpoint& ep, const connect_op
   });
   if (!transport) return unexpected(std::move(transport.error()));
   client_options client{.daemon = ep.host, .api_version = ep.api_version};
-  if (options.load_credentials) {
+  if (options.credentials) {
+    client.credentials = options.credentials;
+  } else if (options.load_credentials) {
     auto store = credential_store::load_default();
     if (!store) return unexpected(std::move(store.error()));
     client.credentials = std::move(*store);

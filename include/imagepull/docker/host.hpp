@@ -121,6 +121,7 @@ inline expected<endpoint, error> parse_endpoint(std::string_view host, const env
 
   if (host.starts_with("unix://")) {
     ep.socket_path = std::string(host.substr(7));
+    if (ep.socket_path.empty()) ep.socket_path = "/var/run/docker.sock";  // "unix://" alone, as the CLI reads it
     if (ep.socket_path.empty() || ep.socket_path.front() != '/')
       return detail::invalid_host(host, "a unix socket needs an absolute path");
     ep.base_url = "http://localhost";
