@@ -411,11 +411,20 @@ error wrap(error cause, std::error_code code, located_format<std::type_identity_
                    {std::move(cause)});
 }
 
+/// @brief An error argument that remembers where the call that took it was written.
+struct located_error {
+  error value;
+  std::source_location where;
+  // Implicit on purpose: the default argument is evaluated at the caller's conversion.
+  located_error(error e, std::source_location w = std::source_location::current())  // NOLINT
+      : value(std::move(e)), where(w) {}
+};
+
 /// @brief Joins several errors into one whose causes are all of them (Go's errors.Join).
 template <class... More>
   requires(std::is_convertible_v<More, error> && ...)
-error join(error first, More&&... more) {
-  return make_link({}, {}, std::source_location::current(), {std::move(first), error(std::forward<More>(more))...});
+error join(located_error first, More&&... more) {
+  return make_link({}, {}, first.where, {std::move(first.value), error(std::forward<More>(more))...});
 }
 
 /// @brief Visits every link, depth-first and pre-order, until visit returns true.

@@ -120,6 +120,9 @@ TEST_CASE("an error records where each link was made") {
   const auto made = make_error(http_error_code(503), "daemon {} is down", "d1");
   CHECK(made.what() == "daemon d1 is down");
   CHECK(made.where().line() == static_cast<unsigned>(line + 5));
+  const auto joined = join(root, made);
+  CHECK(joined.where().line() == static_cast<unsigned>(line + 8));
+  CHECK(std::string_view(joined.where().file_name()).ends_with("error_test.cpp"));
 }
 
 TEST_CASE("copies share their links and nothing changes them") {
