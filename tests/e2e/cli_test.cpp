@@ -1,6 +1,7 @@
 // The imagepull command-line tool, end to end against the harness's real daemons.
 #include "imagepull/docker/connect.hpp"
 
+#include "../common/loopback.hpp"
 #include "support.hpp"
 
 #include <doctest/doctest.h>
@@ -122,16 +123,9 @@ public:
   slow_relay() {
     const auto registry = env("IMAGEPULL_E2E_REGISTRY");
     target_port_ = std::stoi(registry.substr(registry.rfind(':') + 1));
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(listener_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(listen(listener_, 16) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
+    const auto listener = listen_on_loopback(16);
+    listener_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::jthread([this](std::stop_token stop) { serve(stop); });
   }
   ~slow_relay() {

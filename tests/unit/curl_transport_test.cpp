@@ -2,6 +2,8 @@
 // cut short, slow. Real sockets and real libcurl; the daemons are in tests/e2e.
 #include "imagepull/transport/curl.hpp"
 
+#include "../common/loopback.hpp"
+
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -21,16 +23,9 @@ namespace {
 class one_shot_server {
 public:
   explicit one_shot_server(std::function<void(int client)> behaviour) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(listener_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(listen(listener_, 1) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
+    const auto listener = listen_on_loopback(1);
+    listener_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this, behaviour = std::move(behaviour)] {
       const int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client < 0) return;
