@@ -1,0 +1,15 @@
+# Fails when meson.build's public_headers list and the headers under include/ differ, so that
+# the Meson build's one-header-per-translation-unit checks cover every header, as CMake's do.
+file(READ "${SOURCE_DIR}/meson.build" meson)
+string(REGEX MATCHALL "'imagepull/[^']+\\.hpp'" listed "${meson}")
+string(REPLACE "'" "" listed "${listed}")
+file(GLOB_RECURSE present RELATIVE "${SOURCE_DIR}/include" "${SOURCE_DIR}/include/imagepull/*.hpp")
+list(SORT listed)
+list(SORT present)
+if(NOT listed STREQUAL present)
+  set(missing ${present})
+  list(REMOVE_ITEM missing ${listed})
+  set(extra ${listed})
+  list(REMOVE_ITEM extra ${present})
+  message(FATAL_ERROR "meson.build public_headers is out of date. Missing: ${missing}. Not present: ${extra}.")
+endif()
