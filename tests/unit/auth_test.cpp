@@ -14,6 +14,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <string_view>
 #include <vector>
 
@@ -536,6 +537,23 @@ TEST_CASE("a failing credential helper is an error of the right category that ho
     const auto elapsed = std::chrono::steady_clock::now() - start;
     CHECK(elapsed >= 300ms);
     CHECK(elapsed < 5s);
+    CHECK(no_children_left());
+  }
+  SUBCASE("a stop requested from another thread ends it as canceled, and it is killed") {
+    const auto started = (dir.path() / "started").string();
+    path.add("waits", "cat >/dev/null; touch '" + started + "'; exec sleep 1000");
+    const auto store = load_config(dir, R"({"credHelpers": {"localhost:5000": "waits"}})", 60s);
+    std::stop_source stop;
+    std::thread canceller([&] {
+      // Once the helper runs (bounded, so a helper that never starts cannot hang the test).
+      for (int i = 0; i < 3000 && !fs::exists(started); ++i) std::this_thread::sleep_for(10ms);
+      stop.request_stop();
+    });
+    const auto found = store.lookup("localhost:5000", stop.get_token());
+    canceller.join();
+    REQUIRE(fs::exists(started));
+    REQUIRE_FALSE(found.has_value());
+    check_error(found.error(), imagepull::is_canceled, "stopped: canceled");
     CHECK(no_children_left());
   }
   SUBCASE("closes its output and runs on: the deadline still holds") {

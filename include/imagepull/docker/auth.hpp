@@ -37,6 +37,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -175,7 +176,7 @@ public:
   /// else credsStore, else auths (exact key, then a legacy "https://host/v1/" key). A helper's
   /// answer is final: "credentials not found" means none, with no fall-back to auths.
   /// server_address is the config key (config_key_for(domain)).
-  expected<std::optional<registry_auth>, error> lookup(std::string_view domain) const;
+  expected<std::optional<registry_auth>, error> lookup(std::string_view domain, const std::stop_token& stop = {}) const;
 
 private:
   std::optional<std::string> parse(std::string_view text);
@@ -288,11 +289,12 @@ inline std::optional<registry_auth> credential_store::from_auths(const std::stri
   return result;
 }
 
-inline expected<std::optional<registry_auth>, error> credential_store::lookup(std::string_view domain) const {
+inline expected<std::optional<registry_auth>, error> credential_store::lookup(std::string_view domain,
+                                                                             const std::stop_token& stop) const {
   const auto key = config_key_for(domain);
   if (const auto helper = helpers_.find(key); helper != helpers_.end())
-    return detail::ask_helper(helper->second, key, helper_timeout_);
-  if (!store_.empty()) return detail::ask_helper(store_, key, helper_timeout_);
+    return detail::ask_helper(helper->second, key, helper_timeout_, stop);
+  if (!store_.empty()) return detail::ask_helper(store_, key, helper_timeout_, stop);
   return from_auths(key);
 }
 

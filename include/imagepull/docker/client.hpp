@@ -204,7 +204,7 @@ private:
   expected<std::optional<registry_auth>, error> credentials_for(const reference& ref, const pull_options& options) const {
     if (options.auth) return options.auth;
     if (!options_.credentials) return std::optional<registry_auth>{};
-    auto found = options_.credentials->lookup(ref.domain());
+    auto found = options_.credentials->lookup(ref.domain(), options.stop);
     if (!found) return unexpected(wrap(std::move(found.error()), "cannot read the credentials for {}", ref.domain()));
     return found;
   }

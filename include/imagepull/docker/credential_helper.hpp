@@ -16,6 +16,7 @@
 #include <climits>
 #include <cstddef>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -249,15 +250,24 @@ inline expected<void, error> write_some(unique_fd& fd, std::string_view& rest) {
 }
 
 /// @brief Runs `program get` (found on PATH) with input on its stdin and collects its output;
-/// it must finish within timeout and write at most max_output bytes, or it is killed.
+/// it must finish within timeout and write at most max_output bytes, or it is killed, as it is
+/// when stop is requested.
 inline expected<helper_output, error> run_helper(const std::string& program, std::string_view input,
-                                                 std::chrono::milliseconds timeout, std::size_t max_output) {
+                                                 std::chrono::milliseconds timeout, std::size_t max_output,
+                                                 const std::stop_token& stop = {}) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + timeout;
-  const auto timed_out = [&] {
-    return make_error(to_error_code(errc::deadline_exceeded), "credential helper {} did not finish within {} ms",
-                      quote(program), timeout.count());
+  // What ends the wait early, if anything: the deadline, or a stop request.
+  const auto interrupted = [&]() -> std::optional<error> {
+    if (stop.stop_requested())
+      return make_error(to_error_code(errc::canceled), "credential helper {} stopped: canceled", quote(program));
+    if (clock::now() >= deadline)
+      return make_error(to_error_code(errc::deadline_exceeded), "credential helper {} did not finish within {} ms",
+                        quote(program), timeout.count());
+    return std::nullopt;
   };
+  // Waits are cut into slices so that a stop request is seen promptly.
+  const auto slice = [&] { return std::min<clock::duration>(deadline - clock::now(), std::chrono::milliseconds{100}); };
 
   auto in = make_pipe();
   if (!in) return unexpected<error>(in.error());
@@ -312,12 +322,11 @@ inline expected<helper_output, error> run_helper(const std::string& program, std
   auto rest = input;
   if (rest.empty()) in->write.reset();
   while (in->write || out->read || err->read) {
-    const auto left = deadline - clock::now();
-    if (left <= clock::duration::zero()) return unexpected<error>(timed_out());
+    if (auto why = interrupted()) return unexpected<error>(std::move(*why));
     // poll ignores negative descriptors, so ends already closed drop out by themselves.
     std::array<pollfd, 3> fds{
         {{in->write.get(), POLLOUT, 0}, {out->read.get(), POLLIN, 0}, {err->read.get(), POLLIN, 0}}};
-    if (::poll(fds.data(), fds.size(), poll_timeout(left)) < 0) {
+    if (::poll(fds.data(), fds.size(), poll_timeout(slice())) < 0) {
       if (errno == EINTR) continue;
       return unexpected<error>(os_error(errno, "cannot wait for the credential helper"));
     }
@@ -343,9 +352,8 @@ inline expected<helper_output, error> run_helper(const std::string& program, std
       result.status = **ended;
       return result;
     }
-    const auto left = deadline - clock::now();
-    if (left <= clock::duration::zero()) return unexpected<error>(timed_out());
-    const auto nap = std::chrono::duration_cast<std::chrono::nanoseconds>(std::min<clock::duration>(pause, left));
+    if (auto why = interrupted()) return unexpected<error>(std::move(*why));
+    const auto nap = std::chrono::duration_cast<std::chrono::nanoseconds>(std::min<clock::duration>(pause, slice()));
     const timespec wait{static_cast<time_t>(nap.count() / 1'000'000'000),
                         static_cast<long>(nap.count() % 1'000'000'000)};
     ::nanosleep(&wait, nullptr);  // an interruption only makes the next look earlier
@@ -403,7 +411,8 @@ inline expected<std::optional<registry_auth>, error> parse_helper_answer(const s
 
 /// @brief Asks the helper docker-credential-<name> for server's credentials.
 inline expected<std::optional<registry_auth>, error> ask_helper(std::string_view name, const std::string& server,
-                                                                std::chrono::milliseconds timeout) {
+                                                                std::chrono::milliseconds timeout,
+                                                                const std::stop_token& stop) {
   const auto fail = [&server](error cause) {
     return unexpected<error>(wrap(std::move(cause), "failed to get credentials for {}", quote(server)));
   };
@@ -412,7 +421,7 @@ inline expected<std::optional<registry_auth>, error> ask_helper(std::string_view
     return fail(make_error(to_error_code(errc::invalid_argument), "credential helper name {} is not a program name",
                            quote(name)));
   const std::string program = fmt::format("docker-credential-{}", name);
-  auto output = run_helper(program, server, timeout, max_helper_output);
+  auto output = run_helper(program, server, timeout, max_helper_output, stop);
   if (!output) return fail(output.error());
   if (WIFEXITED(output->status) && WEXITSTATUS(output->status) == 0) {
     auto answer = parse_helper_answer(program, output->out, server);
