@@ -182,29 +182,21 @@ private:
   pid_t pid_;
 };
 
-/// @brief Owns posix_spawn's file actions; status is init's result.
-struct spawn_file_actions {
-  posix_spawn_file_actions_t value;
-  int status = ::posix_spawn_file_actions_init(&value);
-  spawn_file_actions() = default;
-  spawn_file_actions(const spawn_file_actions&) = delete;
-  spawn_file_actions& operator=(const spawn_file_actions&) = delete;
-  ~spawn_file_actions() {
-    if (status == 0) ::posix_spawn_file_actions_destroy(&value);
+/// @brief Owns one of posix_spawn's C objects; status is init's result.
+template <class T, int (*init)(T*), int (*destroy)(T*)>
+struct spawn_object {
+  T value;
+  int status = init(&value);
+  spawn_object() = default;
+  spawn_object(const spawn_object&) = delete;
+  spawn_object& operator=(const spawn_object&) = delete;
+  ~spawn_object() {
+    if (status == 0) destroy(&value);
   }
 };
-
-/// @brief Owns posix_spawn's attributes; status is init's result.
-struct spawn_attributes {
-  posix_spawnattr_t value;
-  int status = ::posix_spawnattr_init(&value);
-  spawn_attributes() = default;
-  spawn_attributes(const spawn_attributes&) = delete;
-  spawn_attributes& operator=(const spawn_attributes&) = delete;
-  ~spawn_attributes() {
-    if (status == 0) ::posix_spawnattr_destroy(&value);
-  }
-};
+using spawn_file_actions =
+    spawn_object<posix_spawn_file_actions_t, &::posix_spawn_file_actions_init, &::posix_spawn_file_actions_destroy>;
+using spawn_attributes = spawn_object<posix_spawnattr_t, &::posix_spawnattr_init, &::posix_spawnattr_destroy>;
 
 /// @brief What a helper wrote and how it ended.
 struct helper_output {
